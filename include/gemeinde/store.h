@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * store.h - all persistent state, in one LMDB environment in data_dir. Only storage/ includes
+ * lmdb.h; everyone else sees opaque handles and gm_err. The environment is safe to open from
+ * several processes at once (the daemon and CLI commands).
+ *
+ * Transactions: one per thread at a time; never hold one across a network call. A read
+ * transaction may be used from any thread (MDB_NOTLS). Values returned by functions that take a
+ * transaction are copies the caller owns, unless a comment says otherwise. */
+#ifndef GEMEINDE_STORE_H
+#define GEMEINDE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gemeinde/err.h"
+
+struct gm_store;
+struct gm_txn;
+
+/* Current layout version, kept in the meta table. */
+#define GM_SCHEMA_VERSION 1
+
+/* Open (creating the folder and the environment if needed) the store in `dir`.
+ * map_size_mb bounds the database size. GM_OK: *out is yours (gm_store_close).
+ * GM_ESTORE: the folder cannot be created or opened, or the layout is newer than this binary;
+ * `err` (may be NULL) receives a message naming the path. */
+gm_err gm_store_open(const char *dir, size_t map_size_mb, struct gm_store **out, char *err,
+                     size_t errlen);
+void gm_store_close(struct gm_store *st);
+
+/* Begin a transaction. GM_OK: *out is yours until commit or abort. */
+gm_err gm_txn_begin(struct gm_store *st, bool write, struct gm_txn **out);
+/* Commit and free `txn` (always freed, also on error). GM_ESTORE if the commit failed. */
+gm_err gm_txn_commit(struct gm_txn *txn);
+/* Abort and free `txn`; NULL is allowed. */
+void gm_txn_abort(struct gm_txn *txn);
+
+/* Meta values (schema version, instance keys, ...): NUL-terminated strings.
+ * get: GM_OK and *value is a new string (free) or GM_ENOTFOUND. */
+gm_err gm_meta_get(struct gm_txn *txn, const char *key, char **value);
+gm_err gm_meta_put(struct gm_txn *txn, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * main.c - argv -> configuration -> subcommand. Configuration comes from -c FILE and from
+ * --KEY VALUE options (any configuration key, '-' or '_'), the options winning. */
+#include <stdio.h>
+#include <string.h>
+
+#include "gemeinde/cli.h"
+#include "gemeinde/config.h"
+#include "gemeinde/log.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gemeinde [-c FILE] [--KEY VALUE]... COMMAND [ARGS]\n\n"
+            "commands:\n"
+            "  serve [--port-file FILE]          run the node\n"
+            "  community create NAME [--title T] [--summary S] [--rule TEXT]...\n"
+            "  community list [--json]\n"
+            "  community show NAME [--json]\n"
+            "  community set NAME [--title T] [--summary S] [--rule TEXT]... [--no-rules]\n"
+            "  community delete NAME --yes\n\n"
+            "configuration keys (file: 'key = value'; options: --key value):\n%s",
+            gm_config_help());
+}
+
+/* Take -c FILE and --KEY VALUE out of argv (before "--"); load the file, then the options. */
+static int configure(struct gm_config *cfg, int *argc, char **argv)
+{
+    const char *file = NULL;
+    const char *keys[64], *values[64];
+    int n = 0, out = 1;
+    char err[GM_CONFIG_ERRLEN] = "";
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            while (i < *argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        int is_c = !strcmp(a, "-c") || !strcmp(a, "--config");
+        int is_key = !strncmp(a, "--", 2) && gm_config_is_key(a + 2);
+        if (!is_c && !is_key) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= *argc || n >= 64) {
+            fprintf(stderr, "gemeinde: option %s needs a value\n", a);
+            return GM_EXIT_USAGE;
+        }
+        if (is_c)
+            file = argv[++i];
+        else
+            keys[n] = a + 2, values[n++] = argv[++i];
+    }
+    *argc = out;
+    if (file && gm_config_load_file(cfg, file, err, sizeof err) != GM_OK) {
+        fprintf(stderr, "gemeinde: %s\n", err);
+        return GM_EXIT_USAGE;
+    }
+    for (int i = 0; i < n; i++) {
+        if (gm_config_set(cfg, keys[i], values[i], err, sizeof err) != GM_OK) {
+            fprintf(stderr, "gemeinde: --%s: %s\n", keys[i], err);
+            return GM_EXIT_USAGE;
+        }
+    }
+    gm_log_set_level(cfg->log_level);
+    return GM_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct gm_config cfg;
+    if (gm_config_init(&cfg) != GM_OK)
+        return GM_EXIT_FAIL;
+    int rc = configure(&cfg, &argc, argv);
+    if (rc != GM_EXIT_OK)
+        goto out;
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+    if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        usage(cmd ? stdout : stderr);
+        rc = cmd ? GM_EXIT_OK : GM_EXIT_USAGE;
+    } else if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("gemeinde %s\n", GM_VERSION);
+    } else if (!strcmp(cmd, "serve")) {
+        rc = gm_cli_serve(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "community")) {
+        rc = gm_cli_community(&cfg, argc - 2, argv + 2);
+    } else {
+        fprintf(stderr, "gemeinde: unknown command '%s' (try --help)\n", cmd);
+        rc = GM_EXIT_USAGE;
+    }
+out:
+    gm_config_clear(&cfg);
+    return rc;
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * router.c - the route table. Patterns are literal segments and one "{param}" segment. HEAD is
+ * served wherever GET is (libmicrohttpd drops the body). Errors become statuses here only. */
+#include "gemeinde/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "gemeinde/actor_routes.h"
+#include "gemeinde/log.h"
+#include "gemeinde/wellknown.h"
+
+struct route {
+    const char *method;
+    const char *pattern;
+    gm_http_handler handler;
+};
+
+static const struct route routes[] = {
+    {"GET", "/healthz", gm_wellknown_healthz},
+    {"GET", "/.well-known/webfinger", gm_wellknown_webfinger},
+    {"GET", "/.well-known/host-meta", gm_wellknown_host_meta},
+    {"GET", "/.well-known/nodeinfo", gm_wellknown_nodeinfo_links},
+    {"GET", "/nodeinfo/2.1", gm_wellknown_nodeinfo},
+    {"GET", "/actor", gm_actor_get_instance},
+    {"GET", "/actor/outbox", gm_actor_get_instance_outbox},
+    {"GET", "/c/{name}", gm_actor_get_group},
+    {"GET", "/c/{name}/outbox", gm_actor_get_outbox},
+    {"GET", "/c/{name}/followers", gm_actor_get_followers},
+    {"GET", "/c/{name}/featured", gm_actor_get_featured},
+};
+
+/* Match `path` against `pattern`; on a match with a parameter, copy it into `param`. */
+static int match(const char *pattern, const char *path, char *param, size_t param_size)
+{
+    const char *p = pattern, *s = path;
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            size_t n = strcspn(s, "/");
+            if (!close || n == 0 || n >= param_size)
+                return 0;
+            memcpy(param, s, n);
+            param[n] = '\0';
+            p = close + 1;
+            s += n;
+        } else if (*p++ != *s++) {
+            return 0;
+        }
+    }
+    /* Tolerate one trailing slash on the request. */
+    return *p == '\0' && (*s == '\0' || (s[0] == '/' && s[1] == '\0' && s > path + 1));
+}
+
+unsigned gm_router_status(gm_err err)
+{
+    switch (err) {
+    case GM_OK: return 200;
+    case GM_EINVAL: return 400;
+    case GM_EAUTH: return 401;
+    case GM_EFORBID: case GM_EPERM: return 403;
+    case GM_ENOTFOUND: return 404;
+    case GM_EEXISTS: return 409;
+    case GM_ETOOBIG: return 413;
+    case GM_ETEMP: return 503;
+    case GM_ENOMEM: case GM_ESTORE: case GM_EINTERNAL: return 500;
+    }
+    return 500;
+}
+
+static void set_error(struct gm_http_resp *resp, unsigned status, const char *message)
+{
+    json_t *doc = json_pack("{s:s}", "error", message);
+    gm_http_resp_clear(resp);
+    resp->status = status;
+    if (gm_http_resp_json(resp, doc, "application/json") != GM_OK)
+        resp->body = NULL;
+}
+
+static int method_ok(const char *route_method, const char *method)
+{
+    return strcmp(route_method, method) == 0 ||
+           (strcmp(route_method, "GET") == 0 && strcmp(method, "HEAD") == 0);
+}
+
+void gm_router_dispatch(struct gm_app *app, const struct gm_http_req *req,
+                        struct gm_http_resp *resp)
+{
+    char param[256];
+    char allow[64] = "";
+    struct gm_http_req routed = *req;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        if (!match(routes[i].pattern, req->path, param, sizeof param))
+            continue;
+        if (!method_ok(routes[i].method, req->method)) {
+            size_t n = strlen(allow);
+            snprintf(allow + n, sizeof allow - n, "%s%s%s", n ? ", " : "", routes[i].method,
+                     strcmp(routes[i].method, "GET") ? "" : ", HEAD");
+            continue;
+        }
+        routed.param = strchr(routes[i].pattern, '{') ? param : NULL;
+        resp->status = 200;
+        gm_err e = routes[i].handler(app, &routed, resp);
+        if (e != GM_OK) {
+            unsigned status = gm_router_status(e);
+            const char *msg = resp->error ? resp->error : gm_strerror(e);
+            if (status >= 500)
+                gm_error("%s %s from %s: %s", req->method, req->path, req->remote, msg);
+            else
+                gm_debug("%s %s from %s: %u %s", req->method, req->path, req->remote, status,
+                         msg);
+            set_error(resp, status, msg);
+        }
+        return;
+    }
+    if (allow[0]) {
+        set_error(resp, 405, "method not allowed");
+        gm_http_resp_header(resp, "Allow", allow);
+        return;
+    }
+    set_error(resp, 404, "not found");
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * store.c - the LMDB environment: open and create it, name its databases, check and record the
+ * schema version, wrap transactions, and translate MDB codes into gm_err. Upgrades between
+ * schema versions are explicit functions run at open, inside one write transaction. */
+#include "store_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gemeinde/log.h"
+
+static const char *const dbi_names[DBI_COUNT] = {"meta", "communities", "community_keys"};
+
+gm_err gm_store_map_err(int rc, const char *what)
+{
+    switch (rc) {
+    case MDB_SUCCESS: return GM_OK;
+    case MDB_NOTFOUND: return GM_ENOTFOUND;
+    case MDB_KEYEXIST: return GM_EEXISTS;
+    case MDB_MAP_FULL: gm_error("store: %s: database full (raise map_size_mb)", what); return GM_ETOOBIG;
+    default: gm_error("store: %s: %s", what, mdb_strerror(rc)); return GM_ESTORE;
+    }
+}
+
+gm_err gm_store_copy_str(const MDB_val *v, char **out)
+{
+    char *s = malloc(v->mv_size + 1);
+    if (!s)
+        return GM_ENOMEM;
+    memcpy(s, v->mv_data, v->mv_size);
+    s[v->mv_size] = '\0';
+    *out = s;
+    return GM_OK;
+}
+
+/* mkdir -p for the data folder (mode 0700: it holds private keys). */
+static int make_dirs(const char *dir)
+{
+    char path[1100];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0700) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return -1;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return -1;
+    if (!S_ISDIR(sb.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+static gm_err check_schema(struct gm_store *st, char *err, size_t errlen, const char *dir)
+{
+    struct gm_txn *txn;
+    gm_err e = gm_txn_begin(st, true, &txn);
+    if (e != GM_OK)
+        return e;
+    char *ver = NULL;
+    e = gm_meta_get(txn, "schema_version", &ver);
+    if (e == GM_ENOTFOUND) {
+        char buf[16];
+        snprintf(buf, sizeof buf, "%d", GM_SCHEMA_VERSION);
+        e = gm_meta_put(txn, "schema_version", buf);
+    } else if (e == GM_OK && atoi(ver) > GM_SCHEMA_VERSION) {
+        if (err)
+            snprintf(err, errlen, "data_dir '%s': schema version %s is newer than this binary (%d)",
+                     dir, ver, GM_SCHEMA_VERSION);
+        e = GM_ESTORE;
+    }
+    /* Upgrades from older versions go here, one function per step, in this transaction. */
+    free(ver);
+    if (e != GM_OK) {
+        gm_txn_abort(txn);
+        return e;
+    }
+    return gm_txn_commit(txn);
+}
+
+static gm_err open_dbis(struct gm_store *st)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+    if (rc)
+        return gm_store_map_err(rc, "begin");
+    for (int i = 0; i < DBI_COUNT; i++) {
+        rc = mdb_dbi_open(txn, dbi_names[i], MDB_CREATE, &st->dbi[i]);
+        if (rc) {
+            mdb_txn_abort(txn);
+            return gm_store_map_err(rc, dbi_names[i]);
+        }
+    }
+    rc = mdb_txn_commit(txn);
+    return gm_store_map_err(rc, "open databases");
+}
+
+gm_err gm_store_open(const char *dir, size_t map_size_mb, struct gm_store **out, char *err,
+                     size_t errlen)
+{
+    if (make_dirs(dir) != 0) {
+        if (err)
+            snprintf(err, errlen, "data_dir: cannot create '%s': %s", dir, strerror(errno));
+        return GM_ESTORE;
+    }
+    struct gm_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return GM_ENOMEM;
+    int rc = mdb_env_create(&st->env);
+    if (!rc)
+        rc = mdb_env_set_maxdbs(st->env, 32);
+    if (!rc)
+        rc = mdb_env_set_mapsize(st->env, map_size_mb * 1024 * 1024);
+    if (!rc)
+        rc = mdb_env_set_maxreaders(st->env, 256);
+    if (!rc)
+        rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600);
+    gm_err e = GM_OK;
+    if (rc) {
+        if (err)
+            snprintf(err, errlen, "data_dir: cannot open database in '%s': %s", dir,
+                     mdb_strerror(rc));
+        e = GM_ESTORE;
+        goto out;
+    }
+    int dead = 0;
+    mdb_reader_check(st->env, &dead);
+    if ((e = open_dbis(st)) != GM_OK || (e = check_schema(st, err, errlen, dir)) != GM_OK)
+        goto out;
+    *out = st;
+    return GM_OK;
+out:
+    if (e != GM_OK && err && !err[0])
+        snprintf(err, errlen, "data_dir '%s': %s", dir, gm_strerror(e));
+    gm_store_close(st);
+    return e;
+}
+
+void gm_store_close(struct gm_store *st)
+{
+    if (!st)
+        return;
+    if (st->env)
+        mdb_env_close(st->env);
+    free(st);
+}
+
+gm_err gm_txn_begin(struct gm_store *st, bool write, struct gm_txn **out)
+{
+    struct gm_txn *t = malloc(sizeof *t);
+    if (!t)
+        return GM_ENOMEM;
+    int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc) {
+        free(t);
+        return gm_store_map_err(rc, "begin transaction");
+    }
+    t->st = st;
+    t->write = write;
+    *out = t;
+    return GM_OK;
+}
+
+gm_err gm_txn_commit(struct gm_txn *txn)
+{
+    int rc = mdb_txn_commit(txn->txn);
+    free(txn);
+    return gm_store_map_err(rc, "commit");
+}
+
+void gm_txn_abort(struct gm_txn *txn)
+{
+    if (!txn)
+        return;
+    mdb_txn_abort(txn->txn);
+    free(txn);
+}
+
+gm_err gm_meta_get(struct gm_txn *txn, const char *key, char **value)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(txn->txn, txn->st->dbi[DBI_META], &k, &v);
+    if (rc)
+        return gm_store_map_err(rc, "meta get");
+    return gm_store_copy_str(&v, value);
+}
+
+gm_err gm_meta_put(struct gm_txn *txn, const char *key, const char *value)
+{
+    MDB_val k = {strlen(key), (void *)key}, v = {strlen(value), (void *)value};
+    return gm_store_map_err(mdb_put(txn->txn, txn->st->dbi[DBI_META], &k, &v, 0), "meta put");
+}

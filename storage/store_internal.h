@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * store_internal.h - what the storage/ modules share: the LMDB handles behind gm_store and
+ * gm_txn, and the MDB -> gm_err mapping. Not to be included outside storage/. */
+#ifndef GEMEINDE_STORE_INTERNAL_H
+#define GEMEINDE_STORE_INTERNAL_H
+
+#include <lmdb.h>
+
+#include "gemeinde/store.h"
+
+/* Named databases. Keep the order: the index is the slot in gm_store.dbi. */
+enum gm_dbi {
+    DBI_META = 0,    /* ascii key -> ascii value */
+    DBI_COMMUNITIES, /* name -> community JSON (public fields) */
+    DBI_COMMUNITY_KEYS, /* name -> private key PEM */
+    DBI_COUNT
+};
+
+struct gm_store {
+    MDB_env *env;
+    MDB_dbi dbi[DBI_COUNT];
+};
+
+struct gm_txn {
+    struct gm_store *st;
+    MDB_txn *txn;
+    int write;
+};
+
+/* Map an MDB return code: MDB_NOTFOUND -> GM_ENOTFOUND, MDB_KEYEXIST -> GM_EEXISTS,
+ * MDB_MAP_FULL -> GM_ETOOBIG, others -> GM_ESTORE (logged). */
+gm_err gm_store_map_err(int rc, const char *what);
+
+/* Copy an LMDB value out as a NUL-terminated string (new, caller frees). */
+gm_err gm_store_copy_str(const MDB_val *v, char **out);
+
+#endif
