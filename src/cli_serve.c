@@ -2,6 +2,7 @@
  * cli_serve.c - `gemeinde serve`: open the store, bind, derive the base URL when none is
  * configured, start the HTTP server, write the bound port to --port-file (atomically), and run
  * until SIGINT or SIGTERM. Signals are blocked in every thread and taken with sigwait here. */
+#include <curl/curl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "gemeinde/app.h"
 #include "gemeinde/cli.h"
+#include "gemeinde/committer.h"
 #include "gemeinde/http_server.h"
 #include "gemeinde/log.h"
 #include "gemeinde/store.h"
@@ -44,10 +46,12 @@ int gm_cli_serve(const struct gm_config *cfg, int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
 
     struct gm_store *st = NULL;
     struct gm_app app = {0};
     struct gm_http_server *srv = NULL;
+    struct gm_committer *committer = NULL;
     int fd, rc = gm_cli_open_store(cfg, &st);
     unsigned port;
     char *base = NULL;
@@ -60,6 +64,11 @@ int gm_cli_serve(const struct gm_config *cfg, int argc, char **argv)
         close(fd);
         goto out;
     }
+    if (gm_committer_start(st, &committer) != GM_OK) {
+        close(fd);
+        goto out;
+    }
+    app.committer = committer;
     if (gm_http_server_start(&app, fd, cfg->threads, cfg->max_body, &srv) != GM_OK)
         goto out;
     if (port_file && write_port_file(port_file, port) != 0) {
@@ -74,8 +83,10 @@ int gm_cli_serve(const struct gm_config *cfg, int argc, char **argv)
     rc = GM_EXIT_OK;
 out:
     gm_http_server_stop(srv);
+    gm_committer_stop(committer);
     gm_app_clear(&app);
     free(base);
     gm_store_close(st);
+    curl_global_cleanup();
     return rc;
 }

@@ -108,17 +108,27 @@ static gm_err set_data_dir(struct gm_config *cfg, const char *v, char *err, size
     return set_string(&cfg->data_dir, v);
 }
 
-static gm_err set_allow_private(struct gm_config *cfg, const char *v, char *err, size_t errlen)
+static gm_err parse_bool(const char *key, const char *v, bool *out, char *err, size_t errlen)
 {
     if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
-        cfg->allow_private_addresses = true;
+        *out = true;
     else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
-        cfg->allow_private_addresses = false;
+        *out = false;
     else {
-        snprintf(err, errlen, "allow_private_addresses: '%s' is not true or false", v);
+        snprintf(err, errlen, "%s: '%s' is not true or false", key, v);
         return GM_EINVAL;
     }
     return GM_OK;
+}
+
+static gm_err set_allow_private(struct gm_config *cfg, const char *v, char *err, size_t errlen)
+{
+    return parse_bool("allow_private_addresses", v, &cfg->allow_private_addresses, err, errlen);
+}
+
+static gm_err set_allow_http(struct gm_config *cfg, const char *v, char *err, size_t errlen)
+{
+    return parse_bool("allow_http_fetch", v, &cfg->allow_http_fetch, err, errlen);
 }
 
 static gm_err set_log_level(struct gm_config *cfg, const char *v, char *err, size_t errlen)
@@ -169,9 +179,10 @@ static const struct key_def keys[] = {
     {"data_dir", set_data_dir, "folder of the LMDB data (default ./data)"},
     {"allow_private_addresses", set_allow_private,
      "let remote fetches reach private/loopback addresses (default false)"},
+    {"allow_http_fetch", set_allow_http, "let remote fetches use plain http (default false)"},
     {"log_level", set_log_level, "error, warn, info or debug (default info)"},
     {"max_body", set_max_body, "largest request body in bytes (default 1048576)"},
-    {"threads", set_threads, "HTTP worker threads (default 4)"},
+    {"threads", set_threads, "HTTP worker threads (default 8)"},
     {"map_size_mb", set_map_size, "LMDB map size in MiB (default 1024)"},
 };
 
@@ -203,7 +214,7 @@ gm_err gm_config_init(struct gm_config *cfg)
     cfg->listen_port = 8080;
     cfg->log_level = GM_LOG_INFO;
     cfg->max_body = 1024 * 1024;
-    cfg->threads = 4;
+    cfg->threads = 8;
     cfg->map_size_mb = 1024;
     return GM_OK;
 }

@@ -28,6 +28,8 @@ static const struct route routes[] = {
     {"GET", "/c/{name}/outbox", gm_actor_get_outbox},
     {"GET", "/c/{name}/followers", gm_actor_get_followers},
     {"GET", "/c/{name}/featured", gm_actor_get_featured},
+
+
 };
 
 /* Match `path` against `pattern`; on a match with a parameter, copy it into `param`. */

@@ -12,7 +12,9 @@
 
 #include "gemeinde/log.h"
 
-static const char *const dbi_names[DBI_COUNT] = {"meta", "communities", "community_keys"};
+static const char *const dbi_names[DBI_COUNT] = {"meta",           "communities",
+                                                 "community_keys", "remote_keys",
+                                                 "seen",           "activities"};
 
 gm_err gm_store_map_err(int rc, const char *what)
 {

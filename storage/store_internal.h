@@ -13,6 +13,9 @@ enum gm_dbi {
     DBI_META = 0,    /* ascii key -> ascii value */
     DBI_COMMUNITIES, /* name -> community JSON (public fields) */
     DBI_COMMUNITY_KEYS, /* name -> private key PEM */
+    DBI_REMOTE_KEYS, /* keyId as sent -> remote key JSON (owner, PEM, times) */
+    DBI_SEEN,        /* activity id -> received time (8 bytes big-endian) */
+    DBI_ACTIVITIES,  /* seq (8 bytes big-endian) -> received activity record JSON */
     DBI_COUNT
 };
 

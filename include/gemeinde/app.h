@@ -14,6 +14,7 @@ struct gm_app {
     char *base_url;              /* owned: "https://host[:port]" */
     char *host;                  /* owned: lowercased authority of base_url, "host[:port]" */
     char *instance_public_key_pem; /* owned */
+    struct gm_committer *committer; /* borrowed; NULL: each write commits on its own */
 };
 
 /* Fill `app` for a node at `base_url`. GM_EINVAL if base_url has no host. */

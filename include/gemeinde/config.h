@@ -17,6 +17,7 @@ struct gm_config {
     unsigned listen_port;    /* 0 = any free port */
     char *data_dir;          /* folder of the LMDB environment */
     bool allow_private_addresses; /* remote fetches may reach private/loopback addresses */
+    bool allow_http_fetch;   /* remote fetches may use plain http (default: https only) */
     gm_log_level log_level;
     size_t max_body;         /* cap on request bodies, bytes */
     unsigned threads;        /* HTTP worker threads */

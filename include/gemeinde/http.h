@@ -15,6 +15,7 @@ struct gm_app;
 struct gm_http_req {
     const char *method;  /* "GET", "POST", ... */
     const char *path;    /* decoded path without query, e.g. "/c/demo" */
+    const char *target;  /* request-target exactly as sent (path and query, undecoded) */
     const char *body;    /* raw body bytes (not NUL-terminated), or NULL */
     size_t body_len;
     const char *remote;  /* peer address as text, for logs */
@@ -25,6 +26,8 @@ struct gm_http_req {
     void *ctx;
     /* Path captures from the route pattern ("{name}"), borrowed. */
     const char *param;
+    /* 1 when the handler runs on a deferral thread, where it may block on the network. */
+    int deferred;
 };
 
 #define GM_HTTP_MAX_HEADERS 4
@@ -38,6 +41,10 @@ struct gm_http_resp {
     const char *hdr_name[GM_HTTP_MAX_HEADERS]; /* extra headers: static names */
     char *hdr_value[GM_HTTP_MAX_HEADERS];      /* owned values */
     size_t n_headers;
+    /* Set by a handler (with GM_OK) that must wait for the network: the server suspends the
+     * connection and calls the handler again, with req->deferred = 1, on a thread of its own.
+     * Only honoured when req->deferred is 0. */
+    int defer;
 };
 
 typedef gm_err (*gm_http_handler)(struct gm_app *app, const struct gm_http_req *req,

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * keycache.h - the public keys of remote actors: read from the LMDB cache, or fetched from
+ * their origin with a signed GET (deferral threads only: it blocks on the network). A key is
+ * accepted only when the key document and the actor point at each other (the key's owner is
+ * the actor, and the actor lists the key). After a failed verification a key may be refetched
+ * once per GM_KEYCACHE_REFETCH_INTERVAL (key rotation without a fetch flood). */
+#ifndef GEMEINDE_KEYCACHE_H
+#define GEMEINDE_KEYCACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gemeinde/remote.h"
+
+struct gm_app;
+
+#define GM_KEYCACHE_REFETCH_INTERVAL 300
+
+/* From the cache only. GM_OK: *out is yours. GM_ENOTFOUND: not cached. */
+gm_err gm_keycache_get(struct gm_app *app, const char *key_id, struct gm_remote_key **out);
+
+/* Fetch `key_id` from its origin, check the binding, store and return it (GM_OK: *out is
+ * yours). Refetches update refetch_at. Errors: the fetch's (GM_EFORBID private address,
+ * GM_ETEMP network, GM_EPERM refused document, GM_ENOTFOUND gone) or GM_EAUTH when key and
+ * actor do not point at each other. */
+gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remote_key **out);
+
+/* May a cached key be refetched now after a failed verification? */
+bool gm_keycache_may_refetch(const struct gm_remote_key *k, int64_t now);
+
+#endif

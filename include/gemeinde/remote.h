@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * remote.h - what the node keeps about other servers' actors: their public keys (the key
+ * cache), stored in LMDB so every process and every restart shares them. */
+#ifndef GEMEINDE_REMOTE_H
+#define GEMEINDE_REMOTE_H
+
+#include <stdint.h>
+
+#include "gemeinde/err.h"
+#include "gemeinde/store.h"
+
+struct gm_remote_key {
+    char *key_id;        /* as the signature names it, fragment included */
+    char *owner;         /* actor id the key belongs to (checked both ways at fetch) */
+    char *pem;           /* public key, SPKI or PKCS#1 PEM */
+    int64_t fetched_at;  /* unix seconds */
+    int64_t refetch_at;  /* last refetch after a failed verification, 0 if none */
+};
+
+void gm_remote_key_free(struct gm_remote_key *k); /* NULL is allowed */
+
+/* GM_OK: *out is yours. GM_ENOTFOUND: not cached. */
+gm_err gm_remote_key_get(struct gm_txn *txn, const char *key_id, struct gm_remote_key **out);
+/* Insert or replace. */
+gm_err gm_remote_key_put(struct gm_txn *txn, const struct gm_remote_key *k);
+
+#endif

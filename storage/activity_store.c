@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * activity_store.c - the dedupe set and the received-activity log. Log keys are 8-byte
+ * big-endian sequence numbers, so the newest is the last key under a cursor and LMDB appends
+ * (MDB_APPEND) without page splits. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemeinde/activity_store.h"
+#include "store_internal.h"
+
+static void be64(uint64_t v, unsigned char out[8])
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)(v & 0xff);
+}
+
+static uint64_t from_be64(const unsigned char in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}
+
+gm_err gm_activity_seen(struct gm_txn *txn, const char *id)
+{
+    MDB_val k = {strlen(id), (void *)id}, v;
+    if (k.mv_size == 0 || k.mv_size > 511) /* LMDB's default key limit */
+        return GM_ENOTFOUND;
+    return gm_store_map_err(mdb_get(txn->txn, txn->st->dbi[DBI_SEEN], &k, &v), "seen get");
+}
+
+static gm_err next_seq(struct gm_txn *txn, uint64_t *seq)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn->txn, txn->st->dbi[DBI_ACTIVITIES], &cur);
+    if (rc)
+        return gm_store_map_err(rc, "cursor");
+    rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) {
+        *seq = 1;
+        return GM_OK;
+    }
+    if (rc || k.mv_size != 8)
+        return rc ? gm_store_map_err(rc, "activity last") : GM_ESTORE;
+    *seq = from_be64(k.mv_data) + 1;
+    return GM_OK;
+}
+
+gm_err gm_activity_append(struct gm_txn *txn, const struct gm_activity_rec *rec, uint64_t *seq)
+{
+    unsigned char seqkey[8], when[8];
+    uint64_t n;
+    gm_err e;
+    int rc;
+    if (rec->id && strlen(rec->id) <= 511) {
+        MDB_val k = {strlen(rec->id), (void *)rec->id}, v = {8, when};
+        be64((uint64_t)rec->received, when);
+        rc = mdb_put(txn->txn, txn->st->dbi[DBI_SEEN], &k, &v, MDB_NOOVERWRITE);
+        if (rc)
+            return gm_store_map_err(rc, "seen put");
+    }
+    if ((e = next_seq(txn, &n)) != GM_OK)
+        return e;
+    json_t *act = json_loads(rec->json, 0, NULL);
+    json_t *doc = json_pack("{s:s?, s:s?, s:s, s:s, s:I, s:o?}", "id", rec->id, "community",
+                            rec->community, "actor", rec->actor, "type", rec->type, "received",
+                            (json_int_t)rec->received, "activity", act);
+    char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!s)
+        return GM_ENOMEM;
+    be64(n, seqkey);
+    MDB_val k = {8, seqkey}, v = {strlen(s), s};
+    rc = mdb_put(txn->txn, txn->st->dbi[DBI_ACTIVITIES], &k, &v, MDB_APPEND);
+    free(s);
+    if (rc)
+        return gm_store_map_err(rc, "activity put");
+    if (seq)
+        *seq = n;
+    return GM_OK;
+}
+
+gm_err gm_activity_get(struct gm_txn *txn, uint64_t seq, char **json)
+{
+    unsigned char key[8];
+    be64(seq, key);
+    MDB_val k = {8, key}, v;
+    int rc = mdb_get(txn->txn, txn->st->dbi[DBI_ACTIVITIES], &k, &v);
+    if (rc)
+        return gm_store_map_err(rc, "activity get");
+    return gm_store_copy_str(&v, json);
+}
+
+gm_err gm_activity_count(struct gm_txn *txn, size_t *count)
+{
+    MDB_stat stat;
+    int rc = mdb_stat(txn->txn, txn->st->dbi[DBI_ACTIVITIES], &stat);
+    if (rc)
+        return gm_store_map_err(rc, "activity stat");
+    *count = stat.ms_entries;
+    return GM_OK;
+}
