@@ -2,6 +2,7 @@
  * app.c - the shared handler context: base URL, host and the instance key. */
 #include "gemeinde/app.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,8 @@ gm_err gm_app_init(struct gm_app *app, const struct gm_config *cfg, struct gm_st
     size_t n = strlen(app->base_url);
     if (n && app->base_url[n - 1] == '/')
         app->base_url[n - 1] = '\0';
+    for (char *p = app->host; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     char *slash = strchr(app->host, '/');
     if (slash)
         *slash = '\0';

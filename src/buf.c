@@ -94,8 +94,8 @@ void gm_buf_put_html(struct gm_buf *b, const char *s)
 
 gm_err gm_buf_take(struct gm_buf *b, char **out, size_t *len)
 {
-    if (!b->err && !b->data)
-        reserve(b, 0);
+    if (!b->err && !b->data && reserve(b, 0))
+        b->data[0] = '\0';
     if (b->err) {
         gm_err e = b->err;
         gm_buf_free(b);

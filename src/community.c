@@ -51,7 +51,8 @@ static bool text_valid(const char *s, size_t max, bool newline_ok)
             cp = (cp << 6) | (p[i] & 0x3f);
         }
         static const unsigned min_cp[4] = {0, 0x80, 0x800, 0x10000};
-        if (cp < min_cp[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        if (cp < min_cp[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+            (cp >= 0x80 && cp <= 0x9f))
             return false;
         p += extra + 1;
     }

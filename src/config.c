@@ -51,9 +51,24 @@ static gm_err set_base_url(struct gm_config *cfg, const char *v, char *err, size
     if (hlen && host[hlen - 1] == '/')
         hlen--;
     bool ok = skip && hlen > 0 && hlen < 256;
-    for (size_t i = 0; ok && i < hlen; i++) {
-        unsigned char c = (unsigned char)host[i];
-        ok = isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']';
+    size_t i = 0;
+    if (ok && host[0] == '[') { /* [v6] */
+        for (i = 1; i < hlen && (isxdigit((unsigned char)host[i]) || host[i] == ':' || host[i] == '.'); i++)
+            ;
+        ok = i > 1 && i < hlen && host[i] == ']';
+        i++;
+    } else if (ok) { /* name or v4 */
+        for (; i < hlen && (isalnum((unsigned char)host[i]) || host[i] == '.' || host[i] == '-'); i++)
+            ;
+        ok = i > 0;
+    }
+    if (ok && i < hlen) { /* :port */
+        unsigned long port = 0;
+        size_t digits = 0;
+        ok = host[i++] == ':';
+        for (; ok && i < hlen && isdigit((unsigned char)host[i]) && digits < 6; i++, digits++)
+            port = port * 10 + (unsigned long)(host[i] - '0');
+        ok = ok && i == hlen && digits > 0 && port >= 1 && port <= 65535;
     }
     if (!ok) {
         snprintf(err, errlen,
@@ -278,12 +293,12 @@ gm_err gm_config_load_file(struct gm_config *cfg, const char *path, char *err, s
         snprintf(err, errlen, "cannot read config file '%s': %s", path, strerror(errno));
         return GM_ENOTFOUND;
     }
-    char line[MAX_LINE];
+    char line[MAX_LINE + 2];
     unsigned lineno = 0;
     gm_err e = GM_OK;
     while (fgets(line, sizeof line, f)) {
         lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
+        if (strlen(line) > MAX_LINE && line[MAX_LINE] != '\n') {
             snprintf(err, errlen, "%s:%u: line longer than %d bytes", path, lineno, MAX_LINE);
             e = GM_EINVAL;
             break;

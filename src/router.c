@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gemeinde/actor_routes.h"
+#include "gemeinde/inbox.h"
 #include "gemeinde/log.h"
 #include "gemeinde/wellknown.h"
 
@@ -28,7 +29,8 @@ static const struct route routes[] = {
     {"GET", "/c/{name}/outbox", gm_actor_get_outbox},
     {"GET", "/c/{name}/followers", gm_actor_get_followers},
     {"GET", "/c/{name}/featured", gm_actor_get_featured},
-
+    {"POST", "/inbox", gm_inbox_post},
+    {"POST", "/c/{name}/inbox", gm_inbox_post},
 
 };
 

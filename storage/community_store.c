@@ -170,6 +170,8 @@ gm_err gm_community_count(struct gm_txn *txn, size_t *count)
 
 gm_err gm_community_private_key(struct gm_txn *txn, const char *name, char **pem)
 {
+    if (!gm_community_name_valid(name))
+        return GM_ENOTFOUND;
     MDB_val k = name_key(name), v;
     int rc = mdb_get(txn->txn, txn->st->dbi[DBI_COMMUNITY_KEYS], &k, &v);
     if (rc)

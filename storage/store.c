@@ -7,10 +7,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "gemeinde/log.h"
+
+/* LMDB's locks belong to the process: opening one environment twice in a process would reset
+ * its reader table. A second open of the same folder shares the first handle (refcounted). */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gm_store *open_stores;
 
 static const char *const dbi_names[DBI_COUNT] = {"meta",           "communities",
                                                  "community_keys", "remote_keys",
@@ -118,9 +124,26 @@ gm_err gm_store_open(const char *dir, size_t map_size_mb, struct gm_store **out,
             snprintf(err, errlen, "data_dir: cannot create '%s': %s", dir, strerror(errno));
         return GM_ESTORE;
     }
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return GM_ESTORE;
+    pthread_mutex_lock(&open_lock);
+    for (struct gm_store *o = open_stores; o; o = o->next) {
+        if (o->dev == sb.st_dev && o->ino == sb.st_ino) {
+            o->refs++;
+            *out = o;
+            pthread_mutex_unlock(&open_lock);
+            return GM_OK;
+        }
+    }
     struct gm_store *st = calloc(1, sizeof *st);
-    if (!st)
+    if (!st) {
+        pthread_mutex_unlock(&open_lock);
         return GM_ENOMEM;
+    }
+    st->dev = sb.st_dev;
+    st->ino = sb.st_ino;
+    st->refs = 1;
     int rc = mdb_env_create(&st->env);
     if (!rc)
         rc = mdb_env_set_maxdbs(st->env, 32);
@@ -142,9 +165,13 @@ gm_err gm_store_open(const char *dir, size_t map_size_mb, struct gm_store **out,
     mdb_reader_check(st->env, &dead);
     if ((e = open_dbis(st)) != GM_OK || (e = check_schema(st, err, errlen, dir)) != GM_OK)
         goto out;
+    st->next = open_stores;
+    open_stores = st;
+    pthread_mutex_unlock(&open_lock);
     *out = st;
     return GM_OK;
 out:
+    pthread_mutex_unlock(&open_lock);
     if (e != GM_OK && err && !err[0])
         snprintf(err, errlen, "data_dir '%s': %s", dir, gm_strerror(e));
     gm_store_close(st);
@@ -155,6 +182,18 @@ void gm_store_close(struct gm_store *st)
 {
     if (!st)
         return;
+    pthread_mutex_lock(&open_lock);
+    for (struct gm_store **pp = &open_stores; *pp; pp = &(*pp)->next) {
+        if (*pp == st) {
+            if (--st->refs > 0) {
+                pthread_mutex_unlock(&open_lock);
+                return;
+            }
+            *pp = st->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&open_lock);
     if (st->env)
         mdb_env_close(st->env);
     free(st);

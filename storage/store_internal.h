@@ -5,6 +5,7 @@
 #define GEMEINDE_STORE_INTERNAL_H
 
 #include <lmdb.h>
+#include <sys/types.h>
 
 #include "gemeinde/store.h"
 
@@ -22,6 +23,10 @@ enum gm_dbi {
 struct gm_store {
     MDB_env *env;
     MDB_dbi dbi[DBI_COUNT];
+    dev_t dev;
+    ino_t ino;
+    unsigned refs;
+    struct gm_store *next;
 };
 
 struct gm_txn {
