@@ -180,11 +180,25 @@ static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
     return r;
 }
 
+/* libmicrohttpd decodes %00 into a NUL, which would silently shorten the path. */
+static int path_has_nul(const char *uri)
+{
+    size_t n = strcspn(uri, "?");
+    for (size_t i = 0; i + 2 < n; i++)
+        if (uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0')
+            return 1;
+    return 0;
+}
+
 static enum MHD_Result first_call(struct gm_http_server *srv, struct MHD_Connection *conn,
                                   struct request *r)
 {
     r->started = 1;
     peer_address(conn, r->remote, sizeof r->remote);
+    if (path_has_nul(r->uri)) {
+        gm_info("request from %s refused: NUL in the path", r->remote);
+        return reply_error(conn, 400, "NUL in the request path");
+    }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
         r->too_big = 1;

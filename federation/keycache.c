@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * keycache.c - remote public keys. A keyId is fetched (signed by our instance actor, as
+ * authorized-fetch servers require) from its origin; the key is accepted when the document is
+ * an actor that lists the key, or a key document whose owner, fetched in turn, lists it back
+ * (discourse-activity-pub #325/#327: a key must not be claimable by an actor that does not list
+ * it). Key and owner must share an origin. Accepted keys go to LMDB. */
+#include "gemeinde/keycache.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gemeinde/app.h"
+#include "gemeinde/fetch.h"
+#include "gemeinde/httpsig.h"
+#include "gemeinde/keygen.h"
+#include "gemeinde/log.h"
+
+gm_err gm_keycache_get(struct gm_app *app, const char *key_id, struct gm_remote_key **out)
+{
+    struct gm_txn *txn;
+    gm_err e = gm_txn_begin(app->st, false, &txn);
+    if (e != GM_OK)
+        return e;
+    e = gm_remote_key_get(txn, key_id, out);
+    gm_txn_abort(txn);
+    return e;
+}
+
+bool gm_keycache_may_refetch(const struct gm_remote_key *k, int64_t now)
+{
+    int64_t last = k->refetch_at > k->fetched_at ? k->refetch_at : k->fetched_at;
+    return now - last >= GM_KEYCACHE_REFETCH_INTERVAL;
+}
+
+/* The publicKey entry of `actor` whose id is key_id (object or array of objects); borrowed. */
+static json_t *listed_key(json_t *actor, const char *key_id)
+{
+    json_t *pk = json_object_get(actor, "publicKey");
+    if (json_is_object(pk)) {
+        const char *id = json_string_value(json_object_get(pk, "id"));
+        return id && !strcmp(id, key_id) ? pk : NULL;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(pk, i, v)
+    {
+        const char *id = json_string_value(json_object_get(v, "id"));
+        if (id && !strcmp(id, key_id))
+            return v;
+    }
+    return NULL;
+}
+
+static gm_err fetch(struct gm_app *app, EVP_PKEY *signer_key, struct gm_fetch_budget *budget,
+                    const char *url, struct gm_fetch_result *res)
+{
+    char key_id[600];
+    snprintf(key_id, sizeof key_id, "%s/actor#main-key", app->base_url);
+    struct gm_fetch_signer signer = {key_id, signer_key};
+    struct gm_fetch_opts opts = {.base_url = app->base_url, .signer = signer_key ? &signer : NULL,
+                                 .budget = budget,
+                                 .allow_http = app->cfg && app->cfg->allow_http_fetch,
+                                 .allow_private = app->cfg && app->cfg->allow_private_addresses};
+    return gm_fetch_json(&opts, url, res);
+}
+
+/* From the fetched document(s), find owner and PEM for key_id. */
+static gm_err resolve(struct gm_app *app, EVP_PKEY *signer_key, const char *key_id,
+                      json_t *doc, char **owner, char **pem)
+{
+    struct gm_fetch_budget budget = {1};
+    struct gm_fetch_result owner_res = {0};
+    json_t *actor = doc, *entry = listed_key(doc, key_id);
+    gm_err e = GM_EAUTH;
+    if (!entry) { /* a key document: its owner must list it back */
+        const char *o = json_string_value(json_object_get(doc, "owner"));
+        if (!o || !gm_fetch_same_origin(o, key_id))
+            goto out;
+        if ((e = fetch(app, signer_key, &budget, o, &owner_res)) != GM_OK)
+            goto out;
+        actor = owner_res.doc;
+        e = GM_EAUTH;
+        if (!(entry = listed_key(actor, key_id)))
+            goto out;
+    }
+    const char *actor_id = json_string_value(json_object_get(actor, "id"));
+    const char *claimed = json_string_value(json_object_get(entry, "owner"));
+    const char *text = json_string_value(json_object_get(entry, "publicKeyPem"));
+    if (!actor_id || !text || (claimed && strcmp(claimed, actor_id) != 0) ||
+        !gm_fetch_same_origin(actor_id, key_id))
+        goto out;
+    e = GM_ENOMEM;
+    if (!(*owner = strdup(actor_id)))
+        goto out;
+    if (!(*pem = strdup(text))) {
+        free(*owner);
+        goto out;
+    }
+    e = GM_OK;
+out:
+    gm_fetch_result_free(&owner_res);
+    return e;
+}
+
+static gm_err load_signer(struct gm_app *app, EVP_PKEY **key)
+{
+    struct gm_txn *txn;
+    char *pem = NULL;
+    gm_err e = gm_txn_begin(app->st, false, &txn);
+    if (e != GM_OK)
+        return e;
+    e = gm_meta_get(txn, "instance.private_key_pem", &pem);
+    gm_txn_abort(txn);
+    if (e == GM_OK)
+        e = gm_httpsig_load_private_pem(pem, strlen(pem), key);
+    gm_keygen_wipe_free(pem);
+    return e;
+}
+
+static gm_err store_key(struct gm_app *app, struct gm_remote_key *k)
+{
+    struct gm_txn *txn;
+    struct gm_remote_key *old = NULL;
+    gm_err e = gm_txn_begin(app->st, true, &txn);
+    if (e != GM_OK)
+        return e;
+    if (gm_remote_key_get(txn, k->key_id, &old) == GM_OK)
+        k->refetch_at = k->fetched_at; /* a refetch: rate-limit the next one */
+    gm_remote_key_free(old);
+    if ((e = gm_remote_key_put(txn, k)) != GM_OK) {
+        gm_txn_abort(txn);
+        return e;
+    }
+    return gm_txn_commit(txn);
+}
+
+gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remote_key **out)
+{
+    struct gm_fetch_budget budget = {1};
+    struct gm_fetch_result res = {0};
+    struct gm_remote_key *k = NULL;
+    EVP_PKEY *signer_key = NULL;
+    char url[GM_FETCH_MAX_URL + 1];
+    size_t n = strcspn(key_id, "#");
+    if (n == 0 || n > GM_FETCH_MAX_URL)
+        return GM_EINVAL;
+    memcpy(url, key_id, n);
+    url[n] = '\0';
+    gm_err e = load_signer(app, &signer_key);
+    if (e != GM_OK)
+        gm_warn("keycache: instance key unavailable (%s), fetching unsigned", gm_strerror(e));
+    if ((e = fetch(app, signer_key, &budget, url, &res)) != GM_OK)
+        goto out;
+    e = GM_ENOMEM;
+    if (!(k = calloc(1, sizeof *k)) || !(k->key_id = strdup(key_id)))
+        goto out;
+    if ((e = resolve(app, signer_key, key_id, res.doc, &k->owner, &k->pem)) != GM_OK) {
+        gm_info("keycache: %s: key and actor do not point at each other", key_id);
+        goto out;
+    }
+    k->fetched_at = (int64_t)time(NULL);
+    if ((e = store_key(app, k)) != GM_OK)
+        goto out;
+    gm_debug("keycache: fetched %s (owner %s)", key_id, k->owner);
+    *out = k;
+    k = NULL;
+out:
+    gm_remote_key_free(k);
+    gm_fetch_result_free(&res);
+    EVP_PKEY_free(signer_key);
+    return e;
+}
