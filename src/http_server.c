@@ -285,7 +285,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         defer_request(srv, r);
         return MHD_YES;
     }
-    gm_debug("%s %s from %s: %u", method, url, r->remote, resp.status);
+    if (resp.status < 400) /* the router logged refusals with their reason */
+        gm_debug("%s %s from %s: %u", method, url, r->remote, resp.status);
     enum MHD_Result ret = queue(conn, &resp);
     gm_http_resp_clear(&resp);
     return ret;
