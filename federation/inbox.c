@@ -18,12 +18,14 @@
 #include "gemeinde/app.h"
 #include "gemeinde/committer.h"
 #include "gemeinde/community.h"
+#include "gemeinde/delivery.h"
 #include "gemeinde/digest.h"
 #include "gemeinde/fetch.h"
 #include "gemeinde/httpsig.h"
 #include "gemeinde/inbox.h"
 #include "gemeinde/keycache.h"
 #include "gemeinde/log.h"
+#include "gemeinde/rules.h"
 
 struct intake {
     json_t *doc;
@@ -153,24 +155,40 @@ static gm_err verify_signer(struct gm_app *app, const struct gm_http_req *req,
     return e;
 }
 
-static gm_err append_fn(struct gm_txn *txn, void *arg)
+struct commit_arg {
+    struct gm_activity_rec rec;
+    struct gm_rules_ctx rules;
+    json_t *doc;
+};
+
+/* Runs on the committer thread: the activity and its consequences in one transaction. */
+static gm_err commit_fn(struct gm_txn *txn, void *p)
 {
-    return gm_activity_append(txn, arg, NULL);
+    struct commit_arg *a = p;
+    gm_err e = gm_activity_append(txn, &a->rec, NULL);
+    return e == GM_OK ? gm_rules_apply(txn, &a->rules, a->doc) : e;
 }
 
-/* Record the activity durably (group commit). *duplicate: its id was seen before. */
+/* Record the activity and its consequences durably (group commit). *duplicate: its id was
+ * seen before, nothing was done. */
 static gm_err store_activity(struct gm_app *app, const struct gm_http_req *req,
                              struct intake *in, int *duplicate)
 {
     char *json = json_dumps(in->doc, JSON_COMPACT);
     if (!json)
         return GM_ENOMEM;
-    struct gm_activity_rec rec = {.id = in->id, .community = req->param, .actor = in->actor,
-                                  .type = in->type, .json = json,
-                                  .received = (int64_t)time(NULL)};
-    gm_err e = gm_committer_run(app->committer, app->st, append_fn, &rec);
+    int64_t now = (int64_t)time(NULL);
+    struct commit_arg arg = {
+        .rec = {.id = in->id, .community = req->param, .actor = in->actor, .type = in->type,
+                .json = json, .received = now},
+        .rules = {.base_url = app->base_url, .community = req->param, .actor = in->actor,
+                  .now = now},
+        .doc = in->doc};
+    gm_err e = gm_committer_run(app->committer, app->st, commit_fn, &arg);
     free(json);
     *duplicate = e == GM_EEXISTS;
+    if (e == GM_OK && arg.rules.queued && app->delivery)
+        gm_delivery_kick(app->delivery);
     return *duplicate ? GM_OK : e;
 }
 

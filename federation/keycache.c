@@ -66,9 +66,25 @@ static gm_err fetch(struct gm_app *app, EVP_PKEY *signer_key, struct gm_fetch_bu
     return gm_fetch_json(&opts, url, res);
 }
 
-/* From the fetched document(s), find owner and PEM for key_id. */
+/* The inboxes of a fetched actor document, for delivery. NULL when it has no inbox. */
+static struct gm_remote_actor *actor_info(json_t *actor, const char *id)
+{
+    const char *inbox = json_string_value(json_object_get(actor, "inbox"));
+    const char *shared = json_string_value(
+        json_object_get(json_object_get(actor, "endpoints"), "sharedInbox"));
+    struct gm_remote_actor *a = calloc(1, sizeof *a);
+    if (!a || !inbox || !gm_fetch_same_origin(inbox, id) || !(a->id = strdup(id)) ||
+        !(a->inbox = strdup(inbox)) || (shared && !(a->shared_inbox = strdup(shared)))) {
+        gm_remote_actor_free(a);
+        return NULL;
+    }
+    a->fetched_at = (int64_t)time(NULL);
+    return a;
+}
+
+/* From the fetched document(s), find owner and PEM for key_id, and the owner's inboxes. */
 static gm_err resolve(struct gm_app *app, EVP_PKEY *signer_key, const char *key_id,
-                      json_t *doc, char **owner, char **pem)
+                      json_t *doc, char **owner, char **pem, struct gm_remote_actor **info)
 {
     struct gm_fetch_budget budget = {1};
     struct gm_fetch_result owner_res = {0};
@@ -98,6 +114,7 @@ static gm_err resolve(struct gm_app *app, EVP_PKEY *signer_key, const char *key_
         free(*owner);
         goto out;
     }
+    *info = actor_info(actor, actor_id);
     e = GM_OK;
 out:
     gm_fetch_result_free(&owner_res);
@@ -119,7 +136,8 @@ static gm_err load_signer(struct gm_app *app, EVP_PKEY **key)
     return e;
 }
 
-static gm_err store_key(struct gm_app *app, struct gm_remote_key *k)
+static gm_err store_key(struct gm_app *app, struct gm_remote_key *k,
+                        const struct gm_remote_actor *info)
 {
     struct gm_txn *txn;
     struct gm_remote_key *old = NULL;
@@ -129,7 +147,8 @@ static gm_err store_key(struct gm_app *app, struct gm_remote_key *k)
     if (gm_remote_key_get(txn, k->key_id, &old) == GM_OK)
         k->refetch_at = k->fetched_at; /* a refetch: rate-limit the next one */
     gm_remote_key_free(old);
-    if ((e = gm_remote_key_put(txn, k)) != GM_OK) {
+    if ((e = gm_remote_key_put(txn, k)) != GM_OK ||
+        (info && (e = gm_remote_actor_put(txn, info)) != GM_OK)) {
         gm_txn_abort(txn);
         return e;
     }
@@ -141,6 +160,7 @@ gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remot
     struct gm_fetch_budget budget = {1};
     struct gm_fetch_result res = {0};
     struct gm_remote_key *k = NULL;
+    struct gm_remote_actor *info = NULL;
     EVP_PKEY *signer_key = NULL;
     char url[GM_FETCH_MAX_URL + 1];
     size_t n = strcspn(key_id, "#");
@@ -156,18 +176,19 @@ gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remot
     e = GM_ENOMEM;
     if (!(k = calloc(1, sizeof *k)) || !(k->key_id = strdup(key_id)))
         goto out;
-    if ((e = resolve(app, signer_key, key_id, res.doc, &k->owner, &k->pem)) != GM_OK) {
+    if ((e = resolve(app, signer_key, key_id, res.doc, &k->owner, &k->pem, &info)) != GM_OK) {
         gm_info("keycache: %s: key and actor do not point at each other", key_id);
         goto out;
     }
     k->fetched_at = (int64_t)time(NULL);
-    if ((e = store_key(app, k)) != GM_OK)
+    if ((e = store_key(app, k, info)) != GM_OK)
         goto out;
     gm_debug("keycache: fetched %s (owner %s)", key_id, k->owner);
     *out = k;
     k = NULL;
 out:
     gm_remote_key_free(k);
+    gm_remote_actor_free(info);
     gm_fetch_result_free(&res);
     EVP_PKEY_free(signer_key);
     return e;

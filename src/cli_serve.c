@@ -12,6 +12,7 @@
 #include "gemeinde/app.h"
 #include "gemeinde/cli.h"
 #include "gemeinde/committer.h"
+#include "gemeinde/delivery.h"
 #include "gemeinde/http_server.h"
 #include "gemeinde/log.h"
 #include "gemeinde/store.h"
@@ -52,6 +53,7 @@ int gm_cli_serve(const struct gm_config *cfg, int argc, char **argv)
     struct gm_app app = {0};
     struct gm_http_server *srv = NULL;
     struct gm_committer *committer = NULL;
+    struct gm_delivery *delivery = NULL;
     int fd, rc = gm_cli_open_store(cfg, &st);
     unsigned port;
     char *base = NULL;
@@ -69,6 +71,11 @@ int gm_cli_serve(const struct gm_config *cfg, int argc, char **argv)
         goto out;
     }
     app.committer = committer;
+    if (gm_delivery_start(&app, &delivery) != GM_OK) {
+        close(fd);
+        goto out;
+    }
+    app.delivery = delivery;
     if (gm_http_server_start(&app, fd, cfg->threads, cfg->max_body, &srv) != GM_OK)
         goto out;
     if (port_file && write_port_file(port_file, port) != 0) {
@@ -83,6 +90,7 @@ int gm_cli_serve(const struct gm_config *cfg, int argc, char **argv)
     rc = GM_EXIT_OK;
 out:
     gm_http_server_stop(srv);
+    gm_delivery_stop(delivery);
     gm_committer_stop(committer);
     gm_app_clear(&app);
     free(base);

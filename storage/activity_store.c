@@ -9,19 +9,6 @@
 #include "gemeinde/activity_store.h"
 #include "store_internal.h"
 
-static void be64(uint64_t v, unsigned char out[8])
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        out[i] = (unsigned char)(v & 0xff);
-}
-
-static uint64_t from_be64(const unsigned char in[8])
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | in[i];
-    return v;
-}
 
 gm_err gm_activity_seen(struct gm_txn *txn, const char *id)
 {
@@ -46,7 +33,7 @@ static gm_err next_seq(struct gm_txn *txn, uint64_t *seq)
     }
     if (rc || k.mv_size != 8)
         return rc ? gm_store_map_err(rc, "activity last") : GM_ESTORE;
-    *seq = from_be64(k.mv_data) + 1;
+    *seq = gm_store_from_be64(k.mv_data) + 1;
     return GM_OK;
 }
 
@@ -58,7 +45,7 @@ gm_err gm_activity_append(struct gm_txn *txn, const struct gm_activity_rec *rec,
     int rc;
     if (rec->id && strlen(rec->id) <= 511) {
         MDB_val k = {strlen(rec->id), (void *)rec->id}, v = {8, when};
-        be64((uint64_t)rec->received, when);
+        gm_store_be64((uint64_t)rec->received, when);
         rc = mdb_put(txn->txn, txn->st->dbi[DBI_SEEN], &k, &v, MDB_NOOVERWRITE);
         if (rc)
             return gm_store_map_err(rc, "seen put");
@@ -73,7 +60,7 @@ gm_err gm_activity_append(struct gm_txn *txn, const struct gm_activity_rec *rec,
     json_decref(doc);
     if (!s)
         return GM_ENOMEM;
-    be64(n, seqkey);
+    gm_store_be64(n, seqkey);
     MDB_val k = {8, seqkey}, v = {strlen(s), s};
     rc = mdb_put(txn->txn, txn->st->dbi[DBI_ACTIVITIES], &k, &v, MDB_APPEND);
     free(s);
@@ -87,7 +74,7 @@ gm_err gm_activity_append(struct gm_txn *txn, const struct gm_activity_rec *rec,
 gm_err gm_activity_get(struct gm_txn *txn, uint64_t seq, char **json)
 {
     unsigned char key[8];
-    be64(seq, key);
+    gm_store_be64(seq, key);
     MDB_val k = {8, key}, v;
     int rc = mdb_get(txn->txn, txn->st->dbi[DBI_ACTIVITIES], &k, &v);
     if (rc)

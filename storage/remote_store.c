@@ -60,3 +60,60 @@ gm_err gm_remote_key_put(struct gm_txn *txn, const struct gm_remote_key *k)
     free(s);
     return gm_store_map_err(rc, "remote key put");
 }
+
+void gm_remote_actor_free(struct gm_remote_actor *a)
+{
+    if (!a)
+        return;
+    free(a->id);
+    free(a->inbox);
+    free(a->shared_inbox);
+    free(a);
+}
+
+gm_err gm_remote_actor_get(struct gm_txn *txn, const char *id, struct gm_remote_actor **out)
+{
+    MDB_val key = {strlen(id), (void *)id}, val;
+    if (key.mv_size == 0 || key.mv_size > 511)
+        return GM_ENOTFOUND;
+    int rc = mdb_get(txn->txn, txn->st->dbi[DBI_REMOTE_ACTORS], &key, &val);
+    if (rc)
+        return gm_store_map_err(rc, "remote actor get");
+    json_t *doc = json_loadb(val.mv_data, val.mv_size, 0, NULL);
+    const char *inbox, *shared = NULL;
+    json_int_t fetched;
+    struct gm_remote_actor *a = NULL;
+    gm_err e = GM_ESTORE;
+    if (!doc || json_unpack(doc, "{s:s, s?s, s:I}", "inbox", &inbox, "shared_inbox", &shared,
+                            "fetched_at", &fetched) != 0)
+        goto out;
+    e = GM_ENOMEM;
+    if (!(a = calloc(1, sizeof *a)) || !(a->id = strdup(id)) || !(a->inbox = strdup(inbox)) ||
+        (shared && !(a->shared_inbox = strdup(shared))))
+        goto out;
+    a->fetched_at = fetched;
+    *out = a;
+    a = NULL;
+    e = GM_OK;
+out:
+    gm_remote_actor_free(a);
+    json_decref(doc);
+    return e;
+}
+
+gm_err gm_remote_actor_put(struct gm_txn *txn, const struct gm_remote_actor *a)
+{
+    MDB_val key = {strlen(a->id), a->id}, val;
+    if (key.mv_size == 0 || key.mv_size > 511)
+        return GM_EINVAL;
+    json_t *doc = json_pack("{s:s, s:s*, s:I}", "inbox", a->inbox, "shared_inbox",
+                            a->shared_inbox, "fetched_at", (json_int_t)a->fetched_at);
+    char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!s)
+        return GM_ENOMEM;
+    val = (MDB_val){strlen(s), s};
+    int rc = mdb_put(txn->txn, txn->st->dbi[DBI_REMOTE_ACTORS], &key, &val, 0);
+    free(s);
+    return gm_store_map_err(rc, "remote actor put");
+}

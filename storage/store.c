@@ -18,9 +18,23 @@
 static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gm_store *open_stores;
 
-static const char *const dbi_names[DBI_COUNT] = {"meta",           "communities",
-                                                 "community_keys", "remote_keys",
-                                                 "seen",           "activities"};
+static const char *const dbi_names[DBI_COUNT] = {
+    "meta", "communities", "community_keys", "remote_keys", "seen", "activities",
+    "remote_actors", "members", "queue"};
+
+void gm_store_be64(uint64_t v, unsigned char out[8])
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)(v & 0xff);
+}
+
+uint64_t gm_store_from_be64(const unsigned char in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}
 
 gm_err gm_store_map_err(int rc, const char *what)
 {

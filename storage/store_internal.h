@@ -17,6 +17,9 @@ enum gm_dbi {
     DBI_REMOTE_KEYS, /* keyId as sent -> remote key JSON (owner, PEM, times) */
     DBI_SEEN,        /* activity id -> received time (8 bytes big-endian) */
     DBI_ACTIVITIES,  /* seq (8 bytes big-endian) -> received activity record JSON */
+    DBI_REMOTE_ACTORS, /* actor id -> {inbox, shared_inbox, fetched_at} */
+    DBI_MEMBERS,     /* community NUL actor id -> member JSON */
+    DBI_QUEUE,       /* due (8 BE) seq (8 BE) -> delivery job JSON */
     DBI_COUNT
 };
 
@@ -38,6 +41,10 @@ struct gm_txn {
 /* Map an MDB return code: MDB_NOTFOUND -> GM_ENOTFOUND, MDB_KEYEXIST -> GM_EEXISTS,
  * MDB_MAP_FULL -> GM_ETOOBIG, others -> GM_ESTORE (logged). */
 gm_err gm_store_map_err(int rc, const char *what);
+
+/* 8-byte big-endian encoding, so integer keys sort as numbers. */
+void gm_store_be64(uint64_t v, unsigned char out[8]);
+uint64_t gm_store_from_be64(const unsigned char in[8]);
 
 /* Copy an LMDB value out as a NUL-terminated string (new, caller frees). */
 gm_err gm_store_copy_str(const MDB_val *v, char **out);

@@ -15,6 +15,7 @@ struct gm_app {
     char *host;                  /* owned: lowercased authority of base_url, "host[:port]" */
     char *instance_public_key_pem; /* owned */
     struct gm_committer *committer; /* borrowed; NULL: each write commits on its own */
+    struct gm_delivery *delivery;   /* borrowed; NULL: nothing wakes the delivery workers */
 };
 
 /* Fill `app` for a node at `base_url`. GM_EINVAL if base_url has no host. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * remote.h - what the node keeps about other servers' actors: their public keys (the key
- * cache), stored in LMDB so every process and every restart shares them. */
+ * cache) and their inboxes, stored in LMDB so every process and every restart shares them. */
 #ifndef GEMEINDE_REMOTE_H
 #define GEMEINDE_REMOTE_H
 
@@ -23,5 +23,18 @@ void gm_remote_key_free(struct gm_remote_key *k); /* NULL is allowed */
 gm_err gm_remote_key_get(struct gm_txn *txn, const char *key_id, struct gm_remote_key **out);
 /* Insert or replace. */
 gm_err gm_remote_key_put(struct gm_txn *txn, const struct gm_remote_key *k);
+
+/* A remote actor as far as delivery needs it. */
+struct gm_remote_actor {
+    char *id;
+    char *inbox;
+    char *shared_inbox; /* or NULL */
+    int64_t fetched_at;
+};
+
+void gm_remote_actor_free(struct gm_remote_actor *a); /* NULL is allowed */
+/* GM_OK: *out is yours. GM_ENOTFOUND: not known. */
+gm_err gm_remote_actor_get(struct gm_txn *txn, const char *id, struct gm_remote_actor **out);
+gm_err gm_remote_actor_put(struct gm_txn *txn, const struct gm_remote_actor *a);
 
 #endif

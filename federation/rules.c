@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * rules.c - the consequences of accepted activities. Membership: a Follow of a community
+ * records the member (with the inbox learned when its key was fetched) and queues an Accept
+ * that embeds the whole Follow, as Mastodon and Lemmy expect; re-following refreshes the member
+ * and answers again. An Undo of the Follow ends the membership and sends nothing. */
+#include "gemeinde/rules.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gemeinde/community.h"
+#include "gemeinde/log.h"
+#include "gemeinde/members.h"
+#include "gemeinde/queue.h"
+#include "gemeinde/remote.h"
+
+gm_err gm_rules_local_community(const char *base_url, const char *url, char *name, size_t size)
+{
+    size_t n = strlen(base_url);
+    if (!url || strncmp(url, base_url, n) != 0 || strncmp(url + n, "/c/", 3) != 0)
+        return GM_ENOTFOUND;
+    const char *c = url + n + 3;
+    if (!gm_community_name_valid(c) || strlen(c) >= size)
+        return GM_ENOTFOUND;
+    memcpy(name, c, strlen(c) + 1);
+    return GM_OK;
+}
+
+static const char *ref_id(json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v)
+                             : json_string_value(json_object_get(v, "id"));
+}
+
+/* The community a Follow (or the Follow inside an Undo) is about, if it is ours and matches
+ * the inbox it came to. */
+static gm_err followed_community(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
+                                 json_t *follow, char name[GM_NAME_MAX + 1])
+{
+    if (gm_rules_local_community(ctx->base_url, ref_id(json_object_get(follow, "object")), name,
+                                 GM_NAME_MAX + 1) != GM_OK)
+        return GM_ENOTFOUND;
+    if (ctx->community && strcmp(ctx->community, name) != 0)
+        return GM_ENOTFOUND;
+    struct gm_community *c;
+    gm_err e = gm_community_get(txn, name, &c);
+    gm_community_free(e == GM_OK ? c : NULL);
+    return e;
+}
+
+static char *new_activity_id(const char *base_url, const char *community, const char *kind)
+{
+    unsigned char rnd[12];
+    char hex[25], *id = malloc(strlen(base_url) + strlen(community) + strlen(kind) + 48);
+    if (!id || RAND_bytes(rnd, sizeof rnd) != 1) {
+        free(id);
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof rnd; i++)
+        sprintf(hex + 2 * i, "%02x", rnd[i]);
+    sprintf(id, "%s/c/%s/activities/%s-%s", base_url, community, kind, hex);
+    return id;
+}
+
+static gm_err queue_accept(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                           json_t *follow, const char *inbox)
+{
+    char actor[600];
+    snprintf(actor, sizeof actor, "%s/c/%s", ctx->base_url, community);
+    char *id = new_activity_id(ctx->base_url, community, "accept");
+    json_t *accept = id ? json_pack("{s:s, s:s, s:s, s:s, s:O, s:[s]}", "@context",
+                                    "https://www.w3.org/ns/activitystreams", "id", id, "type",
+                                    "Accept", "actor", actor, "object", follow, "to", ctx->actor)
+                        : NULL;
+    char *body = accept ? json_dumps(accept, JSON_COMPACT) : NULL;
+    gm_err e = body ? gm_queue_push(txn, community, inbox, body, ctx->now) : GM_ENOMEM;
+    if (e == GM_OK)
+        ctx->queued++;
+    free(body);
+    json_decref(accept);
+    free(id);
+    return e;
+}
+
+static gm_err on_follow(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
+{
+    char name[GM_NAME_MAX + 1];
+    struct gm_remote_actor *who = NULL;
+    if (followed_community(txn, ctx, doc, name) != GM_OK)
+        return GM_OK; /* not a follow of one of our communities */
+    gm_err e = gm_remote_actor_get(txn, ctx->actor, &who);
+    if (e == GM_ENOTFOUND) {
+        gm_warn("rules: Follow of %s by %s: no known inbox, not accepted", name, ctx->actor);
+        return GM_OK;
+    }
+    if (e != GM_OK)
+        return e;
+    struct gm_member m = {.actor = (char *)ctx->actor, .inbox = who->inbox,
+                          .shared_inbox = who->shared_inbox,
+                          .follow_id = (char *)json_string_value(json_object_get(doc, "id")),
+                          .since = ctx->now};
+    if ((e = gm_member_put(txn, name, &m)) == GM_OK)
+        e = queue_accept(txn, ctx, name, doc, who->inbox);
+    if (e == GM_OK)
+        gm_info("rules: %s follows %s", ctx->actor, name);
+    gm_remote_actor_free(who);
+    return e;
+}
+
+static gm_err on_undo(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
+{
+    json_t *obj = json_object_get(doc, "object");
+    char name[GM_NAME_MAX + 1];
+    if (json_is_string(obj) && ctx->community) { /* Undo by id: match the member's Follow */
+        struct gm_member *m;
+        if (gm_member_get(txn, ctx->community, ctx->actor, &m) != GM_OK)
+            return GM_OK;
+        int same = m->follow_id && !strcmp(m->follow_id, json_string_value(obj));
+        gm_member_free(m);
+        return same ? gm_member_delete(txn, ctx->community, ctx->actor) : GM_OK;
+    }
+    if (!json_is_object(obj))
+        return GM_OK;
+    const char *type = json_string_value(json_object_get(obj, "type"));
+    if (!type || strcmp(type, "Follow") != 0 || followed_community(txn, ctx, obj, name) != GM_OK)
+        return GM_OK;
+    gm_err e = gm_member_delete(txn, name, ctx->actor);
+    if (e == GM_OK)
+        gm_info("rules: %s left %s", ctx->actor, name);
+    return e == GM_ENOTFOUND ? GM_OK : e;
+}
+
+gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
+{
+    const char *type = json_string_value(json_object_get(doc, "type"));
+    if (!type)
+        return GM_OK;
+    if (!strcmp(type, "Follow"))
+        return on_follow(txn, ctx, doc);
+    if (!strcmp(type, "Undo"))
+        return on_undo(txn, ctx, doc);
+    return GM_OK;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * rules.h - what a verified activity changes, decided and written inside the write
+ * transaction that stores the activity, so the activity and every delivery it causes are
+ * durable together. No network here: consequences are queued for federation/delivery.c. */
+#ifndef GEMEINDE_RULES_H
+#define GEMEINDE_RULES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "gemeinde/err.h"
+#include "gemeinde/store.h"
+
+struct gm_rules_ctx {
+    const char *base_url;  /* our node, "https://host" */
+    const char *community; /* the inbox's community, or NULL for the shared inbox */
+    const char *actor;     /* verified actor id */
+    int64_t now;
+    int queued;            /* out: deliveries queued (so the caller can wake delivery) */
+};
+
+/* Apply `doc` (borrowed; already shape- and origin-checked). Unknown or irrelevant activities
+ * change nothing and return GM_OK. Handled: Follow of one of our communities (member recorded,
+ * Accept embedding the Follow queued to the follower's inbox); Undo of such a Follow (member
+ * removed). Errors are storage errors; the caller's transaction then must not commit. */
+gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
+
+/* The community a URL names on this node (BASE/c/NAME): GM_OK and `name` filled, or
+ * GM_ENOTFOUND. */
+gm_err gm_rules_local_community(const char *base_url, const char *url, char *name,
+                                size_t size);
+
+#endif
