@@ -141,9 +141,10 @@ json_t *gm_actor_instance_json(const struct gm_app *app)
 
 json_t *gm_actor_collection_json(const char *id, size_t total, json_t *items)
 {
-    if (!items)
+    /* Without items, a non-empty collection shows only its size (a hidden follower list). */
+    if (!items && total == 0)
         items = json_array();
-    return json_pack("{s:s, s:s, s:s, s:I, s:o}", "@context",
+    return json_pack("{s:s, s:s, s:s, s:I, s:o*}", "@context",
                      "https://www.w3.org/ns/activitystreams", "id", id, "type",
                      "OrderedCollection", "totalItems", (json_int_t)total, "orderedItems", items);
 }

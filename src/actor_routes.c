@@ -11,15 +11,19 @@
 #include "gemeinde/app.h"
 #include "gemeinde/community.h"
 #include "gemeinde/html_community.h"
+#include "gemeinde/members.h"
 
+/* The community named by the path, and its member count (members may be NULL). */
 static gm_err load(struct gm_app *app, const struct gm_http_req *req, struct gm_http_resp *resp,
-                   struct gm_community **out)
+                   struct gm_community **out, size_t *members)
 {
     struct gm_txn *txn;
     gm_err e = gm_txn_begin(app->st, false, &txn);
     if (e != GM_OK)
         return e;
     e = gm_community_get(txn, req->param, out);
+    if (e == GM_OK && members && (e = gm_member_count(txn, req->param, members)) != GM_OK)
+        gm_community_free(*out);
     gm_txn_abort(txn);
     if (e == GM_ENOTFOUND)
         resp->error = "no such community";
@@ -35,7 +39,8 @@ gm_err gm_actor_get_group(struct gm_app *app, const struct gm_http_req *req,
                           struct gm_http_resp *resp)
 {
     struct gm_community *c;
-    gm_err e = load(app, req, resp, &c);
+    size_t members = 0;
+    gm_err e = load(app, req, resp, &c, &members);
     if (e != GM_OK)
         return e;
     if (gm_http_wants_activity_json(req)) {
@@ -43,7 +48,7 @@ gm_err gm_actor_get_group(struct gm_app *app, const struct gm_http_req *req,
     } else {
         char *html;
         size_t len;
-        e = gm_html_community_page(app, c, 0, &html, &len);
+        e = gm_html_community_page(app, c, members, &html, &len);
         if (e == GM_OK)
             gm_http_resp_take(resp, html, len, "text/html; charset=utf-8");
     }
@@ -51,18 +56,21 @@ gm_err gm_actor_get_group(struct gm_app *app, const struct gm_http_req *req,
     return e == GM_OK ? vary_accept(resp) : e;
 }
 
-static gm_err empty_collection(struct gm_app *app, const struct gm_http_req *req,
-                               struct gm_http_resp *resp, const char *suffix)
+/* A collection that shows its size only (items come with the relay and pinning features;
+ * follower lists stay hidden, as Mastodon allows). */
+static gm_err counted_collection(struct gm_app *app, const struct gm_http_req *req,
+                                 struct gm_http_resp *resp, const char *suffix, int count_members)
 {
     struct gm_community *c;
-    gm_err e = load(app, req, resp, &c);
+    size_t members = 0;
+    gm_err e = load(app, req, resp, &c, count_members ? &members : NULL);
     if (e != GM_OK)
         return e;
     char *id = gm_actor_url(app, c->name, suffix);
     gm_community_free(c);
     if (!id)
         return GM_ENOMEM;
-    e = gm_http_resp_json(resp, gm_actor_collection_json(id, 0, NULL), GM_AP_CONTENT_TYPE);
+    e = gm_http_resp_json(resp, gm_actor_collection_json(id, members, NULL), GM_AP_CONTENT_TYPE);
     free(id);
     return e;
 }
@@ -70,19 +78,19 @@ static gm_err empty_collection(struct gm_app *app, const struct gm_http_req *req
 gm_err gm_actor_get_outbox(struct gm_app *app, const struct gm_http_req *req,
                            struct gm_http_resp *resp)
 {
-    return empty_collection(app, req, resp, "/outbox");
+    return counted_collection(app, req, resp, "/outbox", 0);
 }
 
 gm_err gm_actor_get_followers(struct gm_app *app, const struct gm_http_req *req,
                               struct gm_http_resp *resp)
 {
-    return empty_collection(app, req, resp, "/followers");
+    return counted_collection(app, req, resp, "/followers", 1);
 }
 
 gm_err gm_actor_get_featured(struct gm_app *app, const struct gm_http_req *req,
                              struct gm_http_resp *resp)
 {
-    return empty_collection(app, req, resp, "/featured");
+    return counted_collection(app, req, resp, "/featured", 0);
 }
 
 gm_err gm_actor_get_instance(struct gm_app *app, const struct gm_http_req *req,

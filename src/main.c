@@ -18,7 +18,9 @@ static void usage(FILE *out)
             "  community list [--json]\n"
             "  community show NAME [--json]\n"
             "  community set NAME [--title T] [--summary S] [--rule TEXT]... [--no-rules]\n"
-            "  community delete NAME --yes\n\n"
+            "  community delete NAME --yes\n"
+            "  members NAME [--json]             list a community's members\n"
+            "  members NAME --remove ACTOR       end a membership\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -83,6 +85,8 @@ int main(int argc, char **argv)
         printf("gemeinde %s\n", GM_VERSION);
     } else if (!strcmp(cmd, "serve")) {
         rc = gm_cli_serve(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "members")) {
+        rc = gm_cli_members(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "community")) {
         rc = gm_cli_community(&cfg, argc - 2, argv + 2);
     } else {

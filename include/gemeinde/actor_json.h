@@ -27,8 +27,9 @@ json_t *gm_actor_group_json(const struct gm_app *app, const struct gm_community 
 /* The instance actor (Application, BASE/actor). New reference or NULL. */
 json_t *gm_actor_instance_json(const struct gm_app *app);
 
-/* An OrderedCollection with `total` and the given items (steals `items`, may be NULL for
- * an empty list). New reference or NULL. */
+/* An OrderedCollection with `total` and the given items (steals `items`). With items NULL,
+ * an empty collection gets "orderedItems": [] and a non-empty one shows only totalItems.
+ * New reference or NULL. */
 json_t *gm_actor_collection_json(const char *id, size_t total, json_t *items);
 
 #endif
