@@ -40,7 +40,7 @@ static gm_err next_seq(struct gm_txn *txn, uint64_t *seq)
 gm_err gm_activity_append(struct gm_txn *txn, const struct gm_activity_rec *rec, uint64_t *seq)
 {
     unsigned char seqkey[8], when[8];
-    uint64_t n;
+    uint64_t n = 0;
     gm_err e;
     int rc;
     if (rec->id && strlen(rec->id) <= 511) {

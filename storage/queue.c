@@ -48,7 +48,7 @@ static gm_err next_seq(struct gm_txn *txn, uint64_t *seq)
 static gm_err put_job(struct gm_txn *txn, const struct gm_job *j, int64_t due, unsigned attempts,
                       unsigned char *key_out)
 {
-    uint64_t seq;
+    uint64_t seq = 0;
     gm_err e = next_seq(txn, &seq);
     if (e != GM_OK)
         return e;
