@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh --test
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 
+# An optimised build with -Werror catches warnings only the optimiser sees.
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DGM_WERROR=ON -DGM_BUILD_TESTS=OFF >/dev/null
+cmake --build build-release -j"$(nproc)"
+
 cmake -S . -B build-asan -DGM_SANITIZE=ON -DGM_WERROR=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
