@@ -144,7 +144,8 @@ static gm_err verify_signer(struct gm_app *app, const struct gm_http_req *req,
         }
         gm_remote_key_free(k);
         k = NULL;
-        if (gm_keycache_fetch(app, key_id, &k) == GM_OK)
+        if (gm_keycache_claim_refetch(app, key_id, (int64_t)time(NULL)) == GM_OK &&
+            gm_keycache_fetch(app, key_id, &k) == GM_OK)
             e = verify_with(k, in->sig);
     }
     if (e == GM_OK && !(*owner = strdup(k->owner)))

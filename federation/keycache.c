@@ -30,8 +30,30 @@ gm_err gm_keycache_get(struct gm_app *app, const char *key_id, struct gm_remote_
 
 bool gm_keycache_may_refetch(const struct gm_remote_key *k, int64_t now)
 {
-    int64_t last = k->refetch_at > k->fetched_at ? k->refetch_at : k->fetched_at;
-    return now - last >= GM_KEYCACHE_REFETCH_INTERVAL;
+    return k->refetch_at == 0 || now - k->refetch_at >= GM_KEYCACHE_REFETCH_INTERVAL;
+}
+
+gm_err gm_keycache_claim_refetch(struct gm_app *app, const char *key_id, int64_t now)
+{
+    struct gm_txn *txn;
+    struct gm_remote_key *k = NULL;
+    gm_err e = gm_txn_begin(app->st, true, &txn);
+    if (e != GM_OK)
+        return e;
+    if ((e = gm_remote_key_get(txn, key_id, &k)) == GM_OK) {
+        if (!gm_keycache_may_refetch(k, now)) {
+            e = GM_EEXISTS;
+        } else {
+            k->refetch_at = now;
+            e = gm_remote_key_put(txn, k);
+        }
+    }
+    gm_remote_key_free(k);
+    if (e != GM_OK) {
+        gm_txn_abort(txn);
+        return e;
+    }
+    return gm_txn_commit(txn);
 }
 
 /* The publicKey entry of `actor` whose id is key_id (object or array of objects); borrowed. */

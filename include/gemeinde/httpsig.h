@@ -122,7 +122,7 @@ gm_err gm_httpsig_check_time(const struct gm_httpsig *sig, int64_t now, int64_t 
  * hs2019 or no algorithm take the key's type: RSA -> PKCS#1 v1.5 SHA-256, then RSASSA-PSS
  * SHA-512; Ed25519 -> Ed25519.
  * GM_OK: valid. GM_EAUTH: the signature does not verify, or the key's type or size does not
- * fit the algorithm. GM_EINVAL: unknown or unsupported algorithm. */
+ * fit the algorithm. GM_EINVAL: unknown or unsupported algorithm, or a NULL argument. */
 gm_err gm_httpsig_verify(const struct gm_httpsig *sig, EVP_PKEY *key, const char *alg);
 
 /* Sign a request the cavage way, as the fediverse expects: covering `headers` (lower-case
@@ -131,7 +131,9 @@ gm_err gm_httpsig_verify(const struct gm_httpsig *sig, EVP_PKEY *key, const char
  * algorithm="rsa-sha256" (RSASSA-PKCS1-v1_5, SHA-256), an Ed25519 key algorithm="hs2019".
  * GM_OK: *value is a new string for the Signature header,
  * `keyId="...",algorithm="...",headers="...",signature="..."`, yours to free.
- * GM_EINVAL: a header is missing, a name or key_id is not printable, or another key type. */
+ * GM_EINVAL: a header is missing, a name is not lower case or is (created)/(expires), key_id is
+ * empty or holds a quote, backslash or control character, or the key is of another type or not
+ * private. */
 gm_err gm_httpsig_sign_cavage(const struct gm_httpsig_msg *msg, const char *const *headers,
                               size_t nheaders, const char *key_id, EVP_PKEY *key, char **value);
 

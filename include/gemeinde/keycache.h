@@ -3,7 +3,8 @@
  * their origin with a signed GET (deferral threads only: it blocks on the network). A key is
  * accepted only when the key document and the actor point at each other (the key's owner is
  * the actor, and the actor lists the key). After a failed verification a key may be refetched
- * once per GM_KEYCACHE_REFETCH_INTERVAL (key rotation without a fetch flood). */
+ * once at once, then at most once per GM_KEYCACHE_REFETCH_INTERVAL (key rotation without a
+ * fetch flood); the claim is atomic across threads and processes. */
 #ifndef GEMEINDE_KEYCACHE_H
 #define GEMEINDE_KEYCACHE_H
 
@@ -27,5 +28,9 @@ gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remot
 
 /* May a cached key be refetched now after a failed verification? */
 bool gm_keycache_may_refetch(const struct gm_remote_key *k, int64_t now);
+
+/* Take the one refetch allowed now, atomically (LMDB serialises writers, across processes):
+ * GM_OK: yours, refetch_at is now. GM_EEXISTS: another request took it. */
+gm_err gm_keycache_claim_refetch(struct gm_app *app, const char *key_id, int64_t now);
 
 #endif
