@@ -7,6 +7,7 @@
 #include "gemeinde/keycache.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +17,61 @@
 #include "gemeinde/httpsig.h"
 #include "gemeinde/keygen.h"
 #include "gemeinde/log.h"
+
+/* In-process fetch gate: one fetch per keyId at a time (the others wait for its result in
+ * LMDB), and a keyId whose fetch failed is not fetched again for GM_KEYCACHE_NEGATIVE_TTL.
+ * Slots are chosen by hash; a collision only makes two keys share a gate. */
+#define GATE_SLOTS 256
+#define GM_KEYCACHE_NEGATIVE_TTL 60
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct {
+        uint64_t hash;
+        int busy;
+        int64_t failed_until;
+    } slot[GATE_SLOTS];
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, {{0, 0, 0}}};
+
+static uint64_t fnv1a(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Enter the gate for `hash`. GM_OK: we fetch (call gate_leave). GM_EEXISTS: another thread
+ * fetched meanwhile, read the cache again. GM_ETEMP: it failed recently. */
+static gm_err gate_enter(uint64_t hash, int64_t now)
+{
+    size_t i = hash % GATE_SLOTS;
+    gm_err e = GM_OK;
+    pthread_mutex_lock(&gate.mu);
+    if (gate.slot[i].busy) {
+        while (gate.slot[i].busy)
+            pthread_cond_wait(&gate.cv, &gate.mu);
+        e = GM_EEXISTS;
+    } else if (gate.slot[i].hash == hash && gate.slot[i].failed_until > now) {
+        e = GM_ETEMP;
+    } else {
+        gate.slot[i].busy = 1;
+        gate.slot[i].hash = hash;
+    }
+    pthread_mutex_unlock(&gate.mu);
+    return e;
+}
+
+static void gate_leave(uint64_t hash, gm_err result, int64_t now)
+{
+    size_t i = hash % GATE_SLOTS;
+    pthread_mutex_lock(&gate.mu);
+    gate.slot[i].busy = 0;
+    gate.slot[i].failed_until = result == GM_OK ? 0 : now + GM_KEYCACHE_NEGATIVE_TTL;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+}
 
 gm_err gm_keycache_get(struct gm_app *app, const char *key_id, struct gm_remote_key **out)
 {
@@ -177,7 +233,7 @@ static gm_err store_key(struct gm_app *app, struct gm_remote_key *k,
     return gm_txn_commit(txn);
 }
 
-gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remote_key **out)
+static gm_err fetch_now(struct gm_app *app, const char *key_id, struct gm_remote_key **out)
 {
     struct gm_fetch_budget budget = {1};
     struct gm_fetch_result res = {0};
@@ -213,5 +269,28 @@ out:
     gm_remote_actor_free(info);
     gm_fetch_result_free(&res);
     EVP_PKEY_free(signer_key);
+    return e;
+}
+
+gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remote_key **out)
+{
+    uint64_t hash = fnv1a(key_id);
+    int64_t now = (int64_t)time(NULL);
+    gm_err e = gate_enter(hash, now);
+    if (e == GM_EEXISTS) { /* fetched by another thread just now: use its result */
+        struct gm_remote_key *k = NULL;
+        if (gm_keycache_get(app, key_id, &k) == GM_OK && k->fetched_at >= now) {
+            *out = k;
+            return GM_OK;
+        }
+        gm_remote_key_free(k);
+        e = gate_enter(hash, now);
+    }
+    if (e != GM_OK) {
+        gm_debug("keycache: %s: fetch failed recently, not retried yet", key_id);
+        return GM_ETEMP;
+    }
+    e = fetch_now(app, key_id, out);
+    gate_leave(hash, e, (int64_t)time(NULL));
     return e;
 }
