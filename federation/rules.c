@@ -109,17 +109,39 @@ static gm_err on_follow(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *do
     return e;
 }
 
+/* Undo by the Follow's id: end the membership in `community` if that Follow made it. */
+static gm_err undo_follow_id(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
+                             const char *community, const char *follow_id)
+{
+    struct gm_member *m;
+    if (gm_member_get(txn, community, ctx->actor, &m) != GM_OK)
+        return GM_OK;
+    int same = m->follow_id && !strcmp(m->follow_id, follow_id);
+    gm_member_free(m);
+    if (!same)
+        return GM_OK;
+    gm_err e = gm_member_delete(txn, community, ctx->actor);
+    if (e == GM_OK)
+        gm_info("rules: %s left %s", ctx->actor, community);
+    return e;
+}
+
 static gm_err on_undo(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
 {
     json_t *obj = json_object_get(doc, "object");
     char name[GM_NAME_MAX + 1];
-    if (json_is_string(obj) && ctx->community) { /* Undo by id: match the member's Follow */
-        struct gm_member *m;
-        if (gm_member_get(txn, ctx->community, ctx->actor, &m) != GM_OK)
-            return GM_OK;
-        int same = m->follow_id && !strcmp(m->follow_id, json_string_value(obj));
-        gm_member_free(m);
-        return same ? gm_member_delete(txn, ctx->community, ctx->actor) : GM_OK;
+    if (json_is_string(obj)) { /* by id: the community inbox, or every community (shared) */
+        if (ctx->community)
+            return undo_follow_id(txn, ctx, ctx->community, json_string_value(obj));
+        char **names;
+        size_t n;
+        gm_err e = gm_community_list(txn, &names, &n);
+        if (e != GM_OK)
+            return e;
+        for (size_t i = 0; e == GM_OK && i < n; i++)
+            e = undo_follow_id(txn, ctx, names[i], json_string_value(obj));
+        gm_community_names_free(names, n);
+        return e;
     }
     if (!json_is_object(obj))
         return GM_OK;

@@ -186,6 +186,12 @@ static void follow_accept_undo(void **state)
                      "https://a.example/f/1");
     assert_int_equal(gm_rules_apply(f->txn, &ctx, undo), GM_OK);
     assert_int_equal(gm_member_get(f->txn, "demo", alice.id, &m), GM_ENOTFOUND);
+    /* ... and through the shared inbox, where the community is not known in advance */
+    assert_int_equal(gm_rules_apply(f->txn, &ctx, doc), GM_OK);
+    struct gm_rules_ctx shared = ctx;
+    shared.community = NULL;
+    assert_int_equal(gm_rules_apply(f->txn, &shared, undo), GM_OK);
+    assert_int_equal(gm_member_get(f->txn, "demo", alice.id, &m), GM_ENOTFOUND);
     json_decref(undo);
     json_decref(doc);
 }

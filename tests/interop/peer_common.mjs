@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// Shared pieces of the Fedify interop peers (used by follow_peer.mjs): TAP-like reporting,
+// the loopback guard, a hard timeout, Fedify's document loader restricted to loopback and
+// preloaded contexts, a node:http <-> Web Request adapter, and startPeer(), which runs one
+// Fedify federation serving one Person on its own loopback address.
+//
+// Nothing here contacts anything but loopback addresses.
+
+import {
+  createFederation,
+  generateCryptoKeyPair,
+  getAuthenticatedDocumentLoader,
+  getDocumentLoader,
+  MemoryKvStore,
+  preloadedContexts,
+} from "@fedify/fedify";
+import { Endpoints, Person } from "@fedify/fedify/vocab";
+import { createServer } from "node:http";
+import { isIP } from "node:net";
+import { inspect } from "node:util";
+
+export const AP_TYPE = "application/activity+json";
+
+// ---- result reporting -------------------------------------------------------------------
+
+let passed = 0;
+let failed = 0;
+const servers = [];
+
+export function ok(cond, what, detail) {
+  if (cond) {
+    passed++;
+    console.log(`ok - ${what}`);
+  } else {
+    failed++;
+    console.log(`not ok - ${what}${detail === undefined ? "" : `: ${detail}`}`);
+  }
+  return !!cond;
+}
+
+export function skip(what, reason) {
+  passed++;
+  console.log(`ok - ${what} # SKIP ${reason}`);
+}
+
+export function note(text) {
+  for (const line of String(text).split("\n")) console.log(`# ${line}`);
+}
+
+export function failedCount() {
+  return failed;
+}
+
+export function errText(e) {
+  if (e == null) return String(e);
+  let s = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  if (e instanceof Error && e.cause != null) s += ` (cause: ${errText(e.cause)})`;
+  return s;
+}
+
+// Prints the summary line, closes the peers' connections and exits: 0 if every check passed,
+// 1 if one failed (or none ran), or the given code.
+export function finish(code) {
+  console.log(`${passed} passed, ${failed} failed`);
+  for (const s of servers) s.closeAllConnections?.();
+  process.exit(code ?? (failed === 0 && passed > 0 ? 0 : 1));
+}
+
+// ---- loopback guard ---------------------------------------------------------------------
+
+export function isLoopbackHostname(hostname) {
+  let h = hostname.toLowerCase();
+  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
+  if (h === "localhost") return true;
+  if (isIP(h) === 4) return h.split(".")[0] === "127";
+  if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1";
+  return false;
+}
+
+export function isLoopbackUrl(u) {
+  try {
+    const url = new URL(u);
+    return (url.protocol === "http:" || url.protocol === "https:") && isLoopbackHostname(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+// Checks BASE_URL and NAME (exits 2 with a message if they are unusable) and returns the URLs
+// of the community.
+export function parseTarget(usage, baseArg, name) {
+  let base;
+  try {
+    base = new URL(baseArg);
+  } catch {
+    console.error(`${usage}\nBASE_URL is not a URL: ${baseArg}`);
+    process.exit(2);
+  }
+  if (base.protocol !== "http:" && base.protocol !== "https:") {
+    console.error(`refusing to run: BASE_URL must be http(s), got ${base.protocol}`);
+    process.exit(2);
+  }
+  if (!isLoopbackHostname(base.hostname)) {
+    console.error(`refusing to run: BASE_URL host ${base.hostname} is not loopback (127.x.x.x, localhost, ::1)`);
+    process.exit(2);
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(name)) {
+    console.error(`refusing to run: NAME ${JSON.stringify(name)} is not a plain community name`);
+    process.exit(2);
+  }
+  const origin = base.origin;
+  return {
+    origin,
+    community: new URL(`/c/${name}`, origin),
+    inbox: new URL(`/c/${name}/inbox`, origin),
+    followers: new URL(`/c/${name}/followers`, origin),
+    sharedInbox: new URL("/inbox", origin),
+  };
+}
+
+// An address for a peer from the environment (or the default); exits 2 unless loopback IPv4.
+export function peerHost(envVar, fallback) {
+  const host = process.env[envVar] ?? fallback;
+  if (isIP(host) !== 4 || !isLoopbackHostname(host)) {
+    console.error(`refusing to run: ${envVar} ${host} is not a loopback IPv4 address`);
+    process.exit(2);
+  }
+  return host;
+}
+
+// ---- hard timeout -----------------------------------------------------------------------
+
+// Exits with 3 after GM_..._TIMEOUT (envVar) seconds; returns the AbortSignal that fires then.
+export function hardTimeout(envVar, fallbackSec = 60) {
+  const sec = Number(process.env[envVar] ?? String(fallbackSec)) || fallbackSec;
+  const abort = new AbortController();
+  setTimeout(() => {
+    abort.abort(new Error("hard timeout"));
+    failed++;
+    console.log(`not ok - finished within the hard timeout of ${sec} s`);
+    finish(3);
+  }, sec * 1000).unref();
+  return abort.signal;
+}
+
+// ---- Fedify's document loader, restricted to loopback + preloaded contexts --------------
+
+// Returns { documentLoader, authenticatedLoaderFactory, refused }: Fedify's own loaders
+// (allowPrivateAddress, no cache), which refuse (and record) every URL that is neither
+// loopback nor a preloaded context. authenticatedLoaderFactory(identity) is Fedify's
+// getAuthenticatedDocumentLoader(): it signs its GETs with the identity's key. Fedify uses it
+// in a personal inbox, to fetch the sender's key on behalf of the recipient.
+export function restrictedLoader(signal) {
+  const fedifyLoader = getDocumentLoader({ allowPrivateAddress: true });
+  const refused = [];
+  function guard(url) {
+    if (!(url in preloadedContexts) && !isLoopbackUrl(url)) {
+      refused.push(url);
+      throw new Error(`interop test refuses to fetch non-loopback URL ${url} (no network; not a preloaded context)`);
+    }
+  }
+  async function documentLoader(url, options) {
+    guard(url);
+    return await fedifyLoader(url, { ...options, signal: options?.signal ?? signal });
+  }
+  function authenticatedLoaderFactory(identity) {
+    const signed = getAuthenticatedDocumentLoader(identity, { allowPrivateAddress: true });
+    return async (url, options) => {
+      guard(url);
+      if (url in preloadedContexts) return await fedifyLoader(url, options);
+      return await signed(url, { ...options, signal: options?.signal ?? signal });
+    };
+  }
+  return { documentLoader, authenticatedLoaderFactory, refused };
+}
+
+// ---- Fedify's own log, kept in memory ---------------------------------------------------
+
+// Fedify logs through LogTape (its dependency; one copy in node_modules). This keeps Fedify's
+// warnings and errors (for example why its inbox refused a request) so a failing check can
+// show them. Returns the array the lines are pushed to (empty if LogTape cannot be set up).
+export async function captureFedifyLog() {
+  const lines = [];
+  try {
+    const { configure } = await import("@logtape/logtape");
+    const render = (v) =>
+      v instanceof Error ? errText(v) : typeof v === "string" ? v : inspect(v, { depth: 3, breakLength: Infinity });
+    await configure({
+      sinks: {
+        memory: (r) =>
+          lines.push(`[${r.level}] ${r.category.join(".")}: ${r.message.map((p, i) => (i % 2 ? render(p) : p)).join("")}`),
+      },
+      loggers: [
+        { category: ["fedify"], sinks: ["memory"], lowestLevel: "warning" },
+        { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+      ],
+    });
+  } catch (e) {
+    lines.push(`(LogTape not available, Fedify's log is not shown: ${errText(e)})`);
+  }
+  return lines;
+}
+
+// ---- node:http <-> Web Request ----------------------------------------------------------
+
+export async function toWebRequest(req, fallbackAuthority) {
+  const url = new URL(req.url, `http://${req.headers.host ?? fallbackAuthority}`);
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+  let body;
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    body = Buffer.concat(chunks);
+  }
+  return new Request(url, { method: req.method, headers, body });
+}
+
+// The signature-related headers of a request, one per line (signature bytes shortened).
+export function sigHeaders(headers) {
+  const out = [];
+  for (const name of ["host", "date", "digest", "content-digest", "content-type", "user-agent", "signature-input", "signature"]) {
+    const v = headers.get(name);
+    if (v != null) out.push(`${name}: ${name === "signature" ? v.replace(/(signature="|=:)([^":]{12})[^":]*/g, "$1$2…") : v}`);
+  }
+  return out.join("\n");
+}
+
+// Parses a draft-cavage Signature header into { keyId, algorithm, headers, signature }.
+export function parseCavageSignature(value) {
+  const out = {};
+  if (value == null) return out;
+  for (const m of value.matchAll(/([A-Za-z]+)="([^"]*)"/g)) out[m[1]] = m[2];
+  return out;
+}
+
+// ---- one Fedify peer --------------------------------------------------------------------
+
+// Starts a Fedify federation on http://HOST:PORT (a free port) serving the Person IDENTIFIER
+// with a fresh RSASSA-PKCS1-v1_5 key (published as ACTOR#main-key), personal inbox
+// /users/{identifier}/inbox and shared inbox /inbox, using the given (restricted) loaders.
+// Incoming signatures are verified unless
+// skipSignatureVerification is set; setupInbox(setters) may register inbox listeners.
+// Every request the peer receives is recorded in `requests`, with Fedify's response status:
+//   { method, path, headers (Headers), body (string), status, responseText }.
+export async function startPeer({
+  host,
+  identifier,
+  displayName,
+  documentLoader,
+  authenticatedLoaderFactory,
+  skipSignatureVerification = false,
+  setupInbox,
+}) {
+  const rsa = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
+  const requests = [];
+  let federation = null;
+  let authority = host;
+  const server = createServer(async (req, res) => {
+    const rec = { method: req.method, path: req.url, headers: null, body: "", status: null, responseText: "" };
+    requests.push(rec);
+    try {
+      const request = await toWebRequest(req, authority);
+      rec.headers = request.headers;
+      if (request.method === "POST") rec.body = await request.clone().text();
+      const response = await federation.fetch(request, { contextData: undefined });
+      const bytes = Buffer.from(await response.arrayBuffer());
+      rec.status = response.status;
+      rec.responseText = bytes.toString("utf8").slice(0, 500);
+      const headers = {};
+      response.headers.forEach((v, k) => (headers[k] = v));
+      res.writeHead(response.status, headers);
+      res.end(bytes);
+    } catch (e) {
+      rec.status = 500;
+      rec.responseText = errText(e);
+      res.writeHead(500, { "content-type": "text/plain" });
+      res.end(errText(e));
+    }
+  });
+  servers.push(server);
+  const port = await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve(server.address().port));
+  });
+  authority = `${host}:${port}`;
+  const origin = `http://${authority}`;
+
+  const kv = new MemoryKvStore();
+  const loaderFactory = () => documentLoader;
+  federation = createFederation({
+    kv,
+    origin, // plain http on loopback: ids are http://HOST:PORT/...
+    documentLoaderFactory: loaderFactory,
+    contextLoaderFactory: loaderFactory,
+    // Without this, Fedify's default signed loader refuses the daemon's loopback address
+    ...(authenticatedLoaderFactory ? { authenticatedDocumentLoaderFactory: authenticatedLoaderFactory } : {}),
+    skipSignatureVerification,
+  });
+  federation
+    .setActorDispatcher("/users/{identifier}", async (ctx, id) => {
+      if (id !== identifier) return null;
+      const keys = await ctx.getActorKeyPairs(id);
+      return new Person({
+        id: ctx.getActorUri(id),
+        preferredUsername: id,
+        name: displayName ?? id,
+        inbox: ctx.getInboxUri(id),
+        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+        publicKey: keys[0].cryptographicKey,
+        assertionMethods: keys.map((k) => k.multikey),
+      });
+    })
+    .setKeyPairsDispatcher(async (_ctx, id) => (id === identifier ? [rsa] : []));
+  const setters = federation.setInboxListeners("/users/{identifier}/inbox", "/inbox");
+  setupInbox?.(setters);
+
+  const ctx = federation.createContext(new URL(origin), undefined);
+  const actor = ctx.getActorUri(identifier);
+  return {
+    identifier,
+    origin,
+    federation,
+    ctx,
+    kv,
+    rsa,
+    actor,
+    inbox: ctx.getInboxUri(identifier),
+    sharedInbox: ctx.getInboxUri(),
+    keyId: (await ctx.getActorKeyPairs(identifier))[0].keyId,
+    requests,
+    server,
+  };
+}
