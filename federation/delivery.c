@@ -20,6 +20,7 @@
 #include "gemeinde/app.h"
 #include "gemeinde/community.h"
 #include "gemeinde/digest.h"
+#include "gemeinde/hosts.h"
 #include "gemeinde/httpsig.h"
 #include "gemeinde/keygen.h"
 #include "gemeinde/log.h"
@@ -38,6 +39,12 @@ enum outcome { OUT_DONE, OUT_RETRY, OUT_DROP, OUT_ABORTED };
 
 struct transfer {
     struct gm_job *job;
+    char host[GM_FETCH_MAX_HOST + 8]; /* destination authority, for per-host state */
+    struct gm_host state;             /* as read before sending */
+    enum gm_sig_scheme scheme;        /* used for this attempt */
+    int knocked;                      /* already retried with the other scheme */
+    int probe;                        /* sent to an unavailable host as its daily probe */
+    int pending;                      /* prepared, not yet sent */
     CURL *easy;
     struct curl_slist *headers, *pin;
     struct gm_fetch_addrs addrs;
@@ -122,13 +129,53 @@ static gm_err add_header(struct curl_slist **list, const char *name, const char 
     return GM_OK;
 }
 
-/* Host, Date, Digest, Content-Type, Accept, User-Agent, then the Signature over
- * (request-target) host date digest with the community's key. */
+/* Sign with RFC 9421 over @method @target-uri @authority content-digest (and date). */
+static gm_err sign_rfc9421(struct transfer *t, const struct gm_fetch_url *u, const char *authority,
+                           const char *key_id, EVP_PKEY *key)
+{
+    static const char *const covered[] = {"@method", "@target-uri", "@authority", "date",
+                                          "content-digest"};
+    char *cd = NULL, *input = NULL, *sig = NULL;
+    gm_err e = gm_digest_format_content(t->job->activity, strlen(t->job->activity),
+                                        GM_DIGEST_SHA256, &cd);
+    if (e == GM_OK && (e = add_header(&t->headers, "Content-Digest", cd)) == GM_OK) {
+        struct gm_httpsig_msg msg = {.method = "POST", .target = u->target,
+                                     .authority = authority, .scheme = u->scheme,
+                                     .get_header = slist_header, .ctx = t->headers};
+        struct gm_httpsig_sign_opts opts = {.components = covered, .ncomponents = 5,
+                                            .key_id = key_id, .write_alg = true,
+                                            .created = (int64_t)time(NULL)};
+        e = gm_httpsig_sign_rfc9421(&msg, &opts, key, &input, &sig);
+        if (e == GM_OK && (e = add_header(&t->headers, "Signature-Input", input)) == GM_OK)
+            e = add_header(&t->headers, "Signature", sig);
+    }
+    free(cd);
+    free(input);
+    free(sig);
+    return e;
+}
+
+/* Sign the draft-cavage way over (request-target) host date digest. */
+static gm_err sign_cavage(struct transfer *t, const struct gm_fetch_url *u, const char *authority,
+                          const char *key_id, EVP_PKEY *key)
+{
+    static const char *const covered[] = {"(request-target)", "host", "date", "digest"};
+    char *sig = NULL;
+    struct gm_httpsig_msg msg = {.method = "POST", .target = u->target, .authority = authority,
+                                 .get_header = slist_header, .ctx = t->headers};
+    gm_err e = gm_httpsig_sign_cavage(&msg, covered, 4, key_id, key, &sig);
+    if (e == GM_OK)
+        e = add_header(&t->headers, "Signature", sig);
+    free(sig);
+    return e;
+}
+
+/* Host, Date, Digest, Content-Type, Accept, User-Agent, then the signature in t->scheme. */
 static gm_err sign_headers(struct gm_delivery *d, struct transfer *t, const struct gm_fetch_url *u,
                            EVP_PKEY *key)
 {
     char authority[GM_FETCH_MAX_HOST + 8], date[64], ua[700], key_id[700];
-    char *digest = NULL, *sig = NULL;
+    char *digest = NULL;
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -143,13 +190,8 @@ static gm_err sign_headers(struct gm_delivery *d, struct transfer *t, const stru
         (e = add_header(&t->headers, "Content-Type", "application/activity+json")) == GM_OK &&
         (e = add_header(&t->headers, "Accept", "application/activity+json")) == GM_OK &&
         (e = add_header(&t->headers, "User-Agent", ua)) == GM_OK) {
-        static const char *const covered[] = {"(request-target)", "host", "date", "digest"};
-        struct gm_httpsig_msg msg = {.method = "POST", .target = u->target,
-                                     .authority = authority, .get_header = slist_header,
-                                     .ctx = t->headers};
-        e = gm_httpsig_sign_cavage(&msg, covered, 4, key_id, key, &sig);
-        if (e == GM_OK)
-            e = add_header(&t->headers, "Signature", sig);
+        e = t->scheme == GM_SIG_RFC9421 ? sign_rfc9421(t, u, authority, key_id, key)
+                                        : sign_cavage(t, u, authority, key_id, key);
         struct curl_slist *l = e == GM_OK ? curl_slist_append(t->headers, "Expect:") : NULL;
         if (e == GM_OK && !l)
             e = GM_ENOMEM;
@@ -157,12 +199,44 @@ static gm_err sign_headers(struct gm_delivery *d, struct transfer *t, const stru
             t->headers = l;
     }
     free(digest);
-    free(sig);
     return e;
 }
 
 /* Check the destination and set up the transfer. GM_OK: ready to add to the multi handle.
  * Otherwise t->outcome says what to do with the job. */
+/* Read what we know of the destination host; decide scheme and whether it is skipped. */
+static gm_err consult_host(struct gm_delivery *d, struct transfer *t, char *why, size_t size)
+{
+    struct gm_txn *txn;
+    int64_t now = (int64_t)time(NULL);
+    if (gm_txn_begin(d->app->st, false, &txn) == GM_OK) {
+        gm_host_get(txn, t->host, &t->state);
+        gm_txn_abort(txn);
+    }
+    if (t->scheme == GM_SIG_UNKNOWN)
+        t->scheme = t->state.scheme == GM_SIG_RFC9421 ? GM_SIG_RFC9421 : GM_SIG_CAVAGE;
+    if (t->state.failing_since && now - t->state.failing_since > GM_HOST_UNAVAILABLE_AFTER) {
+        if (now - t->state.last_probe < GM_HOST_PROBE_INTERVAL) {
+            snprintf(why, size, "host unavailable (failing for over 7 days)");
+            return GM_EPERM;
+        }
+        t->probe = 1;
+    }
+    return GM_OK;
+}
+
+static void reset_transfer(struct transfer *t)
+{
+    curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
+    curl_slist_free_all(t->pin);
+    t->easy = NULL;
+    t->headers = t->pin = NULL;
+    t->pending = t->active = 0;
+    t->status = 0;
+    t->retry_after = 0;
+}
+
 static gm_err prepare(struct gm_delivery *d, struct keyring *ring, struct transfer *t)
 {
     struct gm_fetch_url u = {0};
@@ -172,6 +246,10 @@ static gm_err prepare(struct gm_delivery *d, struct keyring *ring, struct transf
     t->allow_private = cfg && cfg->allow_private_addresses;
     t->outcome = OUT_DROP;
     gm_err e = key ? gm_fetch_url_parse(NULL, t->job->inbox, &u, why, sizeof why) : GM_ENOTFOUND;
+    if (e == GM_OK) {
+        gm_fetch_url_authority(&u, t->host, sizeof t->host);
+        e = consult_host(d, t, why, sizeof why);
+    }
     if (e == GM_OK && strcmp(u.scheme, "https") != 0 && !(cfg && cfg->allow_http_fetch))
         e = GM_EFORBID, snprintf(why, sizeof why, "plain http destination");
     if (e == GM_OK)
@@ -207,6 +285,7 @@ static gm_err prepare(struct gm_delivery *d, struct keyring *ring, struct transf
     curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     curl_easy_setopt(c, CURLOPT_PRIVATE, t);
     gm_fetch_url_free(&u);
+    t->pending = 1;
     return GM_OK;
 }
 
@@ -227,7 +306,7 @@ static void classify(struct transfer *t, CURLcode rc)
         t->outcome = OUT_RETRY;
     else
         t->outcome = OUT_DROP;
-    if (t->outcome != OUT_DONE)
+    if (t->outcome != OUT_DONE && !(t->status == 401 && !t->knocked)) /* knock_again logs */
         gm_info("delivery to %s: HTTP %ld (%s)", t->job->inbox, t->status,
                 t->outcome == OUT_RETRY ? "will retry" : "dropped");
 }
@@ -245,8 +324,8 @@ static void send_all(struct gm_delivery *d, struct transfer *ts, size_t n)
 {
     int running = 0;
     for (size_t i = 0; i < n; i++)
-        if (ts[i].easy && curl_multi_add_handle(d->multi, ts[i].easy) == CURLM_OK)
-            ts[i].active = 1, running++;
+        if (ts[i].pending && curl_multi_add_handle(d->multi, ts[i].easy) == CURLM_OK)
+            ts[i].active = 1, ts[i].pending = 0, running++;
     while (running > 0 && !stopping(d)) {
         int still = 0, numfds = 0, left = 0;
         curl_multi_perform(d->multi, &still);
@@ -272,10 +351,41 @@ static void send_all(struct gm_delivery *d, struct transfer *ts, size_t n)
     }
 }
 
+/* Update what we know of the host after this transfer. */
+static gm_err record_host(struct gm_txn *txn, const struct transfer *t, int64_t now)
+{
+    struct gm_host h;
+    if (!t->host[0] || t->outcome == OUT_ABORTED)
+        return GM_OK;
+    gm_err e = gm_host_get(txn, t->host, &h);
+    if (e != GM_OK && e != GM_ENOTFOUND)
+        return e;
+    struct gm_host was = h;
+    if (t->outcome == OUT_RETRY && t->status == 0 && !t->easy) /* never sent: nothing learnt */
+        return GM_OK;
+    if (t->outcome == OUT_RETRY) {
+        if (!h.failing_since)
+            h.failing_since = now;
+    } else if (t->status) { /* it answered: alive */
+        h.failing_since = 0;
+        h.last_probe = 0;
+    }
+    if (t->outcome == OUT_DONE)
+        h.scheme = t->scheme;
+    if (t->probe && t->outcome == OUT_RETRY)
+        h.last_probe = now;
+    if (!memcmp(&was, &h, sizeof h))
+        return GM_OK;
+    return gm_host_put(txn, t->host, &h);
+}
+
 static gm_err record(struct gm_txn *txn, struct transfer *t, int64_t now)
 {
     const struct gm_job *j = t->job;
     int64_t delay = gm_delivery_backoff(j->attempts + 1);
+    gm_err e = record_host(txn, t, now);
+    if (e != GM_OK)
+        return e;
     if (t->retry_after > delay)
         delay = t->retry_after > GM_DELIVERY_MAX_DELAY ? GM_DELIVERY_MAX_DELAY : t->retry_after;
     switch (t->outcome) {
@@ -291,6 +401,26 @@ static gm_err record(struct gm_txn *txn, struct transfer *t, int64_t now)
         return gm_queue_done(txn, j);
     }
     return GM_EINTERNAL;
+}
+
+/* Double-knocking: a 401 to one signature scheme is retried once with the other. */
+static void knock_again(struct gm_delivery *d, struct keyring *ring, struct transfer *ts, size_t n)
+{
+    size_t again = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct transfer *t = &ts[i];
+        if (t->status != 401 || t->knocked || t->outcome != OUT_DROP)
+            continue;
+        t->knocked = 1;
+        t->scheme = t->scheme == GM_SIG_RFC9421 ? GM_SIG_CAVAGE : GM_SIG_RFC9421;
+        gm_info("delivery to %s: 401, retrying with %s", t->job->inbox,
+                t->scheme == GM_SIG_RFC9421 ? "RFC 9421" : "draft-cavage");
+        reset_transfer(t);
+        if (prepare(d, ring, t) == GM_OK)
+            again++;
+    }
+    if (again)
+        send_all(d, ts, n);
 }
 
 /* Lease, send and record one batch. Returns the number of jobs handled. */
@@ -329,6 +459,8 @@ static size_t run_batch(struct gm_delivery *d)
         prepare(d, &ring, &ts[i]);
     }
     send_all(d, ts, n);
+    if (!stopping(d))
+        knock_again(d, &ring, ts, n);
     now = (int64_t)time(NULL);
     if (gm_txn_begin(d->app->st, true, &txn) == GM_OK) {
         e = GM_OK;
@@ -339,11 +471,8 @@ static size_t run_batch(struct gm_delivery *d)
         else
             gm_txn_abort(txn); /* jobs stay leased and come back after the lease */
     }
-    for (size_t i = 0; i < n; i++) {
-        curl_easy_cleanup(ts[i].easy);
-        curl_slist_free_all(ts[i].headers);
-        curl_slist_free_all(ts[i].pin);
-    }
+    for (size_t i = 0; i < n; i++)
+        reset_transfer(&ts[i]);
     for (size_t i = 0; i < ring.n; i++)
         EVP_PKEY_free(ring.key[i]);
     free(ts);

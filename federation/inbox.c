@@ -21,6 +21,7 @@
 #include "gemeinde/delivery.h"
 #include "gemeinde/digest.h"
 #include "gemeinde/fetch.h"
+#include "gemeinde/hosts.h"
 #include "gemeinde/httpsig.h"
 #include "gemeinde/inbox.h"
 #include "gemeinde/keycache.h"
@@ -162,11 +163,16 @@ struct commit_arg {
     json_t *doc;
 };
 
-/* Runs on the committer thread: the activity and its consequences in one transaction. */
+/* Runs on the committer thread: the activity and its consequences in one transaction. A
+ * host that speaks to us is reachable again: its delivery failure state is cleared. */
 static gm_err commit_fn(struct gm_txn *txn, void *p)
 {
     struct commit_arg *a = p;
+    char origin[GM_FETCH_MAX_ORIGIN];
     gm_err e = gm_activity_append(txn, &a->rec, NULL);
+    if (e == GM_OK && gm_fetch_origin(a->rec.actor, origin, sizeof origin) == GM_OK &&
+        strstr(origin, "://"))
+        e = gm_host_heard_from(txn, strstr(origin, "://") + 3);
     return e == GM_OK ? gm_rules_apply(txn, &a->rules, a->doc) : e;
 }
 

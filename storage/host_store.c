@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * host_store.c - per-host delivery knowledge: a fixed 24-byte record (scheme, failing_since,
+ * last_probe as big-endian integers) keyed by the host's authority. */
+#include <string.h>
+
+#include "gemeinde/hosts.h"
+#include "store_internal.h"
+
+static gm_err host_key(const char *host, MDB_val *k)
+{
+    size_t n = strlen(host);
+    if (n == 0 || n > 300)
+        return GM_EINVAL;
+    *k = (MDB_val){n, (void *)host};
+    return GM_OK;
+}
+
+gm_err gm_host_get(struct gm_txn *txn, const char *host, struct gm_host *out)
+{
+    MDB_val k, v;
+    memset(out, 0, sizeof *out);
+    if (host_key(host, &k) != GM_OK)
+        return GM_ENOTFOUND;
+    int rc = mdb_get(txn->txn, txn->st->dbi[DBI_HOSTS], &k, &v);
+    if (rc)
+        return gm_store_map_err(rc, "host get");
+    if (v.mv_size != 24)
+        return GM_ESTORE;
+    const unsigned char *p = v.mv_data;
+    uint64_t scheme = gm_store_from_be64(p);
+    out->scheme = scheme <= GM_SIG_RFC9421 ? (enum gm_sig_scheme)scheme : GM_SIG_UNKNOWN;
+    out->failing_since = (int64_t)gm_store_from_be64(p + 8);
+    out->last_probe = (int64_t)gm_store_from_be64(p + 16);
+    return GM_OK;
+}
+
+gm_err gm_host_put(struct gm_txn *txn, const char *host, const struct gm_host *h)
+{
+    MDB_val k, v;
+    unsigned char buf[24];
+    gm_err e = host_key(host, &k);
+    if (e != GM_OK)
+        return e;
+    gm_store_be64((uint64_t)h->scheme, buf);
+    gm_store_be64((uint64_t)h->failing_since, buf + 8);
+    gm_store_be64((uint64_t)h->last_probe, buf + 16);
+    v = (MDB_val){sizeof buf, buf};
+    return gm_store_map_err(mdb_put(txn->txn, txn->st->dbi[DBI_HOSTS], &k, &v, 0), "host put");
+}
+
+gm_err gm_host_heard_from(struct gm_txn *txn, const char *host)
+{
+    struct gm_host h;
+    gm_err e = gm_host_get(txn, host, &h);
+    if (e != GM_OK || h.failing_since == 0)
+        return e == GM_ENOTFOUND ? GM_OK : e;
+    h.failing_since = 0;
+    h.last_probe = 0;
+    return gm_host_put(txn, host, &h);
+}
