@@ -151,7 +151,8 @@ static gm_err build_headers(struct fetch *f, const struct gm_fetch_url *u, struc
     gm_err err;
     gm_fetch_url_authority(u, host, sizeof host);
     http_date(date, sizeof date);
-    if ((err = append_header(&list, ACCEPT_HEADER)) != GM_OK)
+    if ((err = append_header(&list, f->o.plain_json ? "Accept: application/json"
+                                                    : ACCEPT_HEADER)) != GM_OK)
         goto out;
     snprintf(line, sizeof line, "Date: %s", date);
     if ((err = append_header(&list, line)) != GM_OK)
@@ -467,7 +468,7 @@ static gm_err check_document(struct fetch *f, const struct hop *h, const struct 
     gm_err err;
     if ((err = map_status(f, h->status)) != GM_OK)
         return err;
-    if (!content_type_ok(h->content_type))
+    if (!f->o.plain_json && !content_type_ok(h->content_type))
         return refuse(f, GM_EPERM, "Content-Type '%.100s' is not ActivityStreams",
                       h->content_type[0] ? h->content_type : "(none)");
     if (!gm_fetch_json_depth_ok(h->body.data, h->body.len, GM_FETCH_MAX_DEPTH))
@@ -479,7 +480,7 @@ static gm_err check_document(struct fetch *f, const struct hop *h, const struct 
         json_decref(doc);
         return refuse(f, GM_EINVAL, "JSON is not an object");
     }
-    if ((err = check_id(f, doc, u)) != GM_OK) {
+    if (!f->o.plain_json && (err = check_id(f, doc, u)) != GM_OK) {
         json_decref(doc);
         return err;
     }

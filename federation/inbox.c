@@ -105,9 +105,9 @@ static gm_err check_signature(struct gm_app *app, const struct gm_http_req *req,
 static gm_err verify_with(const struct gm_remote_key *k, const struct gm_httpsig *sig)
 {
     EVP_PKEY *pkey = NULL;
-    gm_err e = gm_httpsig_load_public_pem(k->pem, strlen(k->pem), &pkey);
+    gm_err e = gm_keycache_pkey(k, &pkey);
     if (e != GM_OK)
-        return GM_EAUTH;
+        return e == GM_ENOMEM ? e : GM_EAUTH;
     e = gm_httpsig_verify(sig, pkey, NULL);
     EVP_PKEY_free(pkey);
     return e == GM_OK ? GM_OK : GM_EAUTH;

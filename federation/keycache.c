@@ -17,6 +17,7 @@
 #include "gemeinde/httpsig.h"
 #include "gemeinde/keygen.h"
 #include "gemeinde/log.h"
+#include "gemeinde/nodeinfo.h"
 
 /* In-process fetch gate: one fetch per keyId at a time (the others wait for its result in
  * LMDB), and a keyId whose fetch failed is not fetched again for GM_KEYCACHE_NEGATIVE_TTL.
@@ -71,6 +72,53 @@ static void gate_leave(uint64_t hash, gm_err result, int64_t now)
     gate.slot[i].failed_until = result == GM_OK ? 0 : now + GM_KEYCACHE_NEGATIVE_TTL;
     pthread_cond_broadcast(&gate.cv);
     pthread_mutex_unlock(&gate.mu);
+}
+
+/* Decoded keys, by hash of keyId; a slot holds one key (a collision replaces it). */
+#define PKEY_SLOTS 4096
+#define PKEY_ID_MAX 256
+
+static struct {
+    pthread_mutex_t mu;
+    struct {
+        char key_id[PKEY_ID_MAX];
+        uint64_t pem_hash; /* a rotated key has another PEM, hence another hash */
+        EVP_PKEY *pkey;
+    } slot[PKEY_SLOTS];
+} pkeys = {PTHREAD_MUTEX_INITIALIZER, {{"", 0, NULL}}};
+
+
+gm_err gm_keycache_pkey(const struct gm_remote_key *k, EVP_PKEY **out)
+{
+    size_t i = fnv1a(k->key_id) % PKEY_SLOTS;
+    uint64_t pem_hash = fnv1a(k->pem);
+    int cacheable = strlen(k->key_id) < PKEY_ID_MAX;
+    pthread_mutex_lock(&pkeys.mu);
+    if (cacheable && pkeys.slot[i].pkey && pkeys.slot[i].pem_hash == pem_hash &&
+        !strcmp(pkeys.slot[i].key_id, k->key_id)) {
+        EVP_PKEY *hit = pkeys.slot[i].pkey;
+        EVP_PKEY_up_ref(hit);
+        pthread_mutex_unlock(&pkeys.mu);
+        *out = hit;
+        return GM_OK;
+    }
+    pthread_mutex_unlock(&pkeys.mu);
+    EVP_PKEY *pkey = NULL;
+    gm_err e = gm_httpsig_load_public_pem(k->pem, strlen(k->pem), &pkey);
+    if (e != GM_OK)
+        return e;
+    if (cacheable) {
+        EVP_PKEY_up_ref(pkey);
+        pthread_mutex_lock(&pkeys.mu);
+        EVP_PKEY *old = pkeys.slot[i].pkey;
+        strcpy(pkeys.slot[i].key_id, k->key_id);
+        pkeys.slot[i].pem_hash = pem_hash;
+        pkeys.slot[i].pkey = pkey;
+        pthread_mutex_unlock(&pkeys.mu);
+        EVP_PKEY_free(old);
+    }
+    *out = pkey;
+    return GM_OK;
 }
 
 gm_err gm_keycache_get(struct gm_app *app, const char *key_id, struct gm_remote_key **out)
@@ -262,6 +310,10 @@ static gm_err fetch_now(struct gm_app *app, const char *key_id, struct gm_remote
     if ((e = store_key(app, k, info)) != GM_OK)
         goto out;
     gm_debug("keycache: fetched %s (owner %s)", key_id, k->owner);
+    char signer_id[600];
+    snprintf(signer_id, sizeof signer_id, "%s/actor#main-key", app->base_url);
+    struct gm_fetch_signer signer = {signer_id, signer_key};
+    gm_nodeinfo_learn(app, signer_key ? &signer : NULL, k->owner); /* its Announce shape */
     *out = k;
     k = NULL;
 out:

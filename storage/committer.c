@@ -16,6 +16,7 @@ struct job {
     void *arg;
     gm_err result;
     int done;
+    pthread_cond_t wake; /* each caller sleeps on its own: no thundering herd per commit */
     struct job *next;
 };
 
@@ -24,7 +25,6 @@ struct gm_committer {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t work; /* the committer waits for jobs */
-    pthread_cond_t done; /* callers wait for their batch */
     struct job *head, *tail;
     int stopping;
 };
@@ -53,12 +53,13 @@ static void commit_batch(struct gm_committer *c, struct job *batch)
     if (e == GM_OK)
         e = gm_txn_commit(txn);
     pthread_mutex_lock(&c->mu);
-    for (struct job *j = batch; j; j = j->next) {
+    for (struct job *j = batch, *next; j; j = next) {
+        next = j->next; /* j lives on its caller's stack: read before waking it */
         if (e != GM_OK)
             j->result = e;
         j->done = 1;
+        pthread_cond_signal(&j->wake);
     }
-    pthread_cond_broadcast(&c->done);
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -89,11 +90,9 @@ gm_err gm_committer_start(struct gm_store *st, struct gm_committer **out)
     c->st = st;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->work, NULL);
-    pthread_cond_init(&c->done, NULL);
     if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
         pthread_mutex_destroy(&c->mu);
         pthread_cond_destroy(&c->work);
-        pthread_cond_destroy(&c->done);
         free(c);
         return GM_EINTERNAL;
     }
@@ -112,7 +111,6 @@ void gm_committer_stop(struct gm_committer *c)
     pthread_join(c->thread, NULL);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->work);
-    pthread_cond_destroy(&c->done);
     free(c);
 }
 
@@ -139,6 +137,7 @@ gm_err gm_committer_run(struct gm_committer *c, struct gm_store *st, gm_commit_f
         pthread_mutex_unlock(&c->mu);
         return run_alone(st, fn, arg);
     }
+    pthread_cond_init(&j.wake, NULL);
     if (c->tail)
         c->tail->next = &j;
     else
@@ -146,7 +145,8 @@ gm_err gm_committer_run(struct gm_committer *c, struct gm_store *st, gm_commit_f
     c->tail = &j;
     pthread_cond_signal(&c->work);
     while (!j.done)
-        pthread_cond_wait(&c->done, &c->mu);
+        pthread_cond_wait(&j.wake, &c->mu);
     pthread_mutex_unlock(&c->mu);
+    pthread_cond_destroy(&j.wake);
     return j.result;
 }

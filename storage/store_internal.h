@@ -20,7 +20,9 @@ enum gm_dbi {
     DBI_REMOTE_ACTORS, /* actor id -> {inbox, shared_inbox, fetched_at} */
     DBI_MEMBERS,     /* community NUL actor id -> member JSON */
     DBI_QUEUE,       /* due (8 BE) seq (8 BE) -> delivery job JSON */
-    DBI_HOSTS,       /* host[:port] -> scheme, failing_since, last_probe (3 x 8 BE) */
+    DBI_HOSTS,       /* host[:port] -> scheme, failing_since, last_probe (3 x 8 BE), software */
+    DBI_OUTBOX,      /* community NUL seq (8 BE) -> Announce JSON */
+    DBI_RELAYED,     /* object id NUL community -> announce seq (8 BE) */
     DBI_COUNT
 };
 

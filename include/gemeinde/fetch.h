@@ -65,6 +65,9 @@ struct gm_fetch_opts {
     long low_speed_time;                  /* ... for this many seconds the transfer is cut */
     size_t max_bytes;                     /* body cap, whatever Content-Length says */
     int max_redirects;                    /* 0: default 3; negative: follow none */
+    bool plain_json;                      /* a plain JSON document (NodeInfo): Accept
+                                             application/json; no media-type or id check.
+                                             Every address, size and time guard stays. */
 };
 
 /* A fetched document. */

@@ -5,6 +5,7 @@
 #ifndef GEMEINDE_HOSTS_H
 #define GEMEINDE_HOSTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gemeinde/err.h"
@@ -19,7 +20,13 @@ struct gm_host {
     enum gm_sig_scheme scheme; /* what its inbox accepted last */
     int64_t failing_since;     /* first failure of the current run, 0 when healthy */
     int64_t last_probe;        /* last delivery let through while unavailable */
+    char software[64];         /* NodeInfo software.name, lowercased; "" when unknown */
+    int64_t software_at;       /* when it was learnt (0: never asked) */
 };
+
+/* True for software that reads FEP-1b12 Announce(Create) (Lemmy, Mbin, PieFed, NodeBB,
+ * Friendica, ...): these get the whole activity; every other server gets the object id. */
+bool gm_host_group_aware(const char *software);
 
 /* GM_OK: *out filled. GM_ENOTFOUND: nothing known (*out zeroed). */
 gm_err gm_host_get(struct gm_txn *txn, const char *host, struct gm_host *out);

@@ -26,6 +26,13 @@ gm_err gm_keycache_get(struct gm_app *app, const char *key_id, struct gm_remote_
  * actor do not point at each other. */
 gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remote_key **out);
 
+/* The key of `k` as an EVP_PKEY, decoded once and kept in memory (decoding PEM costs about
+ * 300 us with OpenSSL 3, verifying about 20 us). Entries are matched on keyId and a hash of
+ * the PEM, so a rotated key replaces the old one. GM_OK: *out is a new reference (EVP_PKEY_free).
+ * GM_EINVAL: not a usable public key. */
+struct evp_pkey_st;
+gm_err gm_keycache_pkey(const struct gm_remote_key *k, struct evp_pkey_st **out);
+
 /* May a cached key be refetched now after a failed verification? */
 bool gm_keycache_may_refetch(const struct gm_remote_key *k, int64_t now);
 

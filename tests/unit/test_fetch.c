@@ -951,9 +951,10 @@ static void test_body_caps(void **state)
         atomic_store(&servers[0].served, 0);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         assert_int_equal(gm_fetch_json(&o, url_of(0, paths[i], url, sizeof url), &res), GM_ETOOBIG);
-        /* Refused while the server still holds back the rest: not read to the end. */
+        /* Refused while the server still holds back the rest: not read to the end, and well
+         * before the 10 s total timeout (the bound is loose: sanitizers and load are slow). */
         size_t served = atomic_load(&servers[0].served);
-        if (served > STALL_AT || elapsed_s(&t0) > 2.0)
+        if (served > STALL_AT || elapsed_s(&t0) > 8.0)
             fail_msg("%s: %zu bytes served in %.1f s", paths[i], served, elapsed_s(&t0));
     }
     struct gm_fetch_opts o = lab_opts();
@@ -972,13 +973,13 @@ static void test_slow_server(void **state)
     o.total_timeout_ms = 2000; /* total timeout cuts it */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(gm_fetch_json(&o, url, &res), GM_ETEMP);
-    assert_true(elapsed_s(&t0) < 4.0);
+    assert_true(elapsed_s(&t0) < 8.0); /* cut, not left to trickle (loose: sanitizers) */
     o.total_timeout_ms = 10000; /* the low-speed limit cuts it first */
     o.low_speed_limit = 100;
     o.low_speed_time = 1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(gm_fetch_json(&o, url, &res), GM_ETEMP);
-    assert_true(elapsed_s(&t0) < 5.0);
+    assert_true(elapsed_s(&t0) < 9.0); /* before the 10 s total: the low-speed limit cut it */
 }
 
 static void test_budget(void **state)
