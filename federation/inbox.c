@@ -30,6 +30,7 @@
 
 struct intake {
     json_t *doc;
+    int rewritten; /* the origin rules replaced an embedded object by its id */
     const char *actor, *type, *id;
     struct gm_httpsig *sig;
     char host[300];
@@ -181,7 +182,9 @@ static gm_err commit_fn(struct gm_txn *txn, void *p)
 static gm_err store_activity(struct gm_app *app, const struct gm_http_req *req,
                              struct intake *in, int *duplicate)
 {
-    char *json = json_dumps(in->doc, JSON_COMPACT);
+    /* The body as received, unless the origin rules rewrote the document. */
+    char *json = in->rewritten ? json_dumps(in->doc, JSON_COMPACT)
+                               : strndup(req->body, req->body_len);
     if (!json)
         return GM_ENOMEM;
     int64_t now = (int64_t)time(NULL);
@@ -259,8 +262,10 @@ gm_err gm_inbox_post(struct gm_app *app, const struct gm_http_req *req,
         e = GM_EFORBID;
         goto out;
     }
+    json_t *object_before = json_object_get(in.doc, "object");
     if ((e = gm_inbox_check_origin(in.doc, in.actor, &why)) != GM_OK)
         goto out;
+    in.rewritten = json_object_get(in.doc, "object") != object_before;
     if ((e = store_activity(app, req, &in, &duplicate)) != GM_OK)
         goto out;
     gm_debug("inbox %s: %s %s from %s%s", req->path, in.type, in.id ? in.id : "(no id)",

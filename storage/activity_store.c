@@ -52,14 +52,24 @@ gm_err gm_activity_append(struct gm_txn *txn, const struct gm_activity_rec *rec,
     }
     if ((e = next_seq(txn, &n)) != GM_OK)
         return e;
-    json_t *act = json_loads(rec->json, 0, NULL);
-    json_t *doc = json_pack("{s:s?, s:s?, s:s, s:s, s:I, s:o?}", "id", rec->id, "community",
-                            rec->community, "actor", rec->actor, "type", rec->type, "received",
-                            (json_int_t)rec->received, "activity", act);
-    char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (!s)
+    /* The record is {"id",...,"activity": <the activity text as given>}: the activity is
+     * spliced in, not parsed and serialised again (it is valid JSON: the inbox parsed it). */
+    json_t *meta = json_pack("{s:s?, s:s?, s:s, s:s, s:I}", "id", rec->id, "community",
+                             rec->community, "actor", rec->actor, "type", rec->type, "received",
+                             (json_int_t)rec->received);
+    char *head = meta ? json_dumps(meta, JSON_COMPACT) : NULL;
+    json_decref(meta);
+    size_t hlen = head ? strlen(head) : 0, alen = strlen(rec->json);
+    char *s = head ? malloc(hlen + alen + 16) : NULL;
+    if (!s) {
+        free(head);
         return GM_ENOMEM;
+    }
+    memcpy(s, head, hlen - 1); /* without the closing brace */
+    memcpy(s + hlen - 1, ",\"activity\":", 12);
+    memcpy(s + hlen + 11, rec->json, alen);
+    memcpy(s + hlen + 11 + alen, "}", 2);
+    free(head);
     gm_store_be64(n, seqkey);
     MDB_val k = {8, seqkey}, v = {strlen(s), s};
     rc = mdb_put(txn->txn, txn->st->dbi[DBI_ACTIVITIES], &k, &v, MDB_APPEND);
