@@ -25,6 +25,7 @@
 #include "gemeinde/keygen.h"
 #include "gemeinde/log.h"
 #include "gemeinde/queue.h"
+#include "gemeinde/relay.h"
 
 struct gm_delivery {
     struct gm_app *app;
@@ -35,7 +36,7 @@ struct gm_delivery {
     CURLM *multi;
 };
 
-enum outcome { OUT_DONE, OUT_RETRY, OUT_DROP, OUT_ABORTED };
+enum outcome { OUT_DONE, OUT_RETRY, OUT_DROP, OUT_ABORTED, OUT_EXPANDED };
 
 struct transfer {
     struct gm_job *job;
@@ -389,6 +390,8 @@ static gm_err record(struct gm_txn *txn, struct transfer *t, int64_t now)
     if (t->retry_after > delay)
         delay = t->retry_after > GM_DELIVERY_MAX_DELAY ? GM_DELIVERY_MAX_DELAY : t->retry_after;
     switch (t->outcome) {
+    case OUT_EXPANDED:
+        return GM_OK; /* removed with its expansion */
     case OUT_ABORTED:
         return gm_queue_retry(txn, j, now);
     case OUT_RETRY:
@@ -421,6 +424,30 @@ static void knock_again(struct gm_delivery *d, struct keyring *ring, struct tran
     }
     if (again)
         send_all(d, ts, n);
+}
+
+/* A fan-out job: its deliveries are queued and the job removed in one transaction. On failure
+ * it stays leased and comes back after the lease. */
+static void expand(struct gm_delivery *d, struct transfer *t)
+{
+    struct gm_txn *txn;
+    size_t queued = 0;
+    t->outcome = OUT_EXPANDED;
+    if (gm_txn_begin(d->app->st, true, &txn) != GM_OK)
+        return;
+    gm_err e = gm_relay_expand(txn, d->app->base_url, t->job->community, t->job->activity,
+                               &queued);
+    if (e == GM_OK)
+        e = gm_queue_done(txn, t->job);
+    if (e == GM_OK)
+        gm_txn_commit(txn);
+    else
+        gm_txn_abort(txn);
+    if (e != GM_OK)
+        gm_warn("relay: fan-out of %s %s failed: %s", t->job->community, t->job->activity,
+                gm_strerror(e));
+    else if (queued)
+        gm_delivery_kick(d);
 }
 
 /* Lease, send and record one batch. Returns the number of jobs handled. */
@@ -456,7 +483,10 @@ static size_t run_batch(struct gm_delivery *d)
     }
     for (size_t i = 0; i < n; i++) {
         ts[i].job = jobs[i];
-        prepare(d, &ring, &ts[i]);
+        if (!strcmp(jobs[i]->inbox, GM_RELAY_FANOUT))
+            expand(d, &ts[i]);
+        else
+            prepare(d, &ring, &ts[i]);
     }
     send_all(d, ts, n);
     if (!stopping(d))

@@ -14,6 +14,7 @@
 #include "gemeinde/log.h"
 #include "gemeinde/members.h"
 #include "gemeinde/queue.h"
+#include "gemeinde/relay.h"
 #include "gemeinde/remote.h"
 
 gm_err gm_rules_local_community(const char *base_url, const char *url, char *name, size_t size)
@@ -163,5 +164,7 @@ gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
         return on_follow(txn, ctx, doc);
     if (!strcmp(type, "Undo"))
         return on_undo(txn, ctx, doc);
+    if (!strcmp(type, "Create"))
+        return gm_relay_on_create(txn, ctx, doc);
     return GM_OK;
 }

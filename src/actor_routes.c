@@ -4,14 +4,17 @@
  * from storage so they stay true as those features land. */
 #include "gemeinde/actor_routes.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gemeinde/actor_json.h"
 #include "gemeinde/app.h"
 #include "gemeinde/community.h"
 #include "gemeinde/html_community.h"
 #include "gemeinde/members.h"
+#include "gemeinde/relay_store.h"
 
 /* The community named by the path, and its member count (members may be NULL). */
 static gm_err load(struct gm_app *app, const struct gm_http_req *req, struct gm_http_resp *resp,
@@ -75,10 +78,92 @@ static gm_err counted_collection(struct gm_app *app, const struct gm_http_req *r
     return e;
 }
 
+/* A positive decimal number, or 0. */
+static uint64_t parse_seq(const char *s)
+{
+    char *end;
+    if (!s || !*s || *s < '0' || *s > '9')
+        return 0;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    return errno || *end ? 0 : (uint64_t)v;
+}
+
+static json_t *outbox_page(struct gm_txn *txn, const char *community, const char *base,
+                           uint64_t before)
+{
+    char **items = NULL, id[700], next[700];
+    uint64_t seqs[GM_OUTBOX_PAGE];
+    size_t n = 0;
+    if (gm_outbox_page(txn, community, before, GM_OUTBOX_PAGE, &items, seqs, &n) != GM_OK)
+        return NULL;
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++)
+        json_array_append_new(list, json_loads(items[i], 0, NULL));
+    gm_outbox_items_free(items, n);
+    if (before)
+        snprintf(id, sizeof id, "%s?before=%llu", base, (unsigned long long)before);
+    else
+        snprintf(id, sizeof id, "%s?page=true", base);
+    snprintf(next, sizeof next, "%s?before=%llu", base,
+             (unsigned long long)(n ? seqs[n - 1] : 0));
+    return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s*}", "@context",
+                     "https://www.w3.org/ns/activitystreams", "id", id, "type",
+                     "OrderedCollectionPage", "partOf", base, "orderedItems", list, "next",
+                     n == GM_OUTBOX_PAGE && seqs[n - 1] > 1 ? next : NULL);
+}
+
 gm_err gm_actor_get_outbox(struct gm_app *app, const struct gm_http_req *req,
                            struct gm_http_resp *resp)
 {
-    return counted_collection(app, req, resp, "/outbox", 0);
+    struct gm_community *c;
+    struct gm_txn *txn;
+    size_t total = 0;
+    gm_err e = load(app, req, resp, &c, NULL);
+    if (e != GM_OK)
+        return e;
+    char *base = gm_actor_url(app, c->name, "/outbox");
+    gm_community_free(c);
+    if (!base || (e = gm_txn_begin(app->st, false, &txn)) != GM_OK) {
+        free(base);
+        return base ? e : GM_ENOMEM;
+    }
+    const char *page = gm_http_req_query(req, "page");
+    uint64_t before = parse_seq(gm_http_req_query(req, "before"));
+    json_t *doc;
+    if (before || (page && !strcmp(page, "true"))) {
+        doc = outbox_page(txn, req->param, base, before);
+    } else if ((e = gm_outbox_count(txn, req->param, &total)) == GM_OK) {
+        char first[720];
+        snprintf(first, sizeof first, "%s?page=true", base);
+        doc = gm_actor_collection_json(base, total, NULL);
+        if (doc && total)
+            json_object_set_new(doc, "first", json_string(first));
+    } else {
+        doc = NULL;
+    }
+    gm_txn_abort(txn);
+    free(base);
+    return e == GM_OK ? gm_http_resp_json(resp, doc, GM_AP_CONTENT_TYPE) : e;
+}
+
+gm_err gm_actor_get_announce(struct gm_app *app, const struct gm_http_req *req,
+                             struct gm_http_resp *resp)
+{
+    struct gm_txn *txn;
+    char *json = NULL;
+    uint64_t seq = parse_seq(req->param2);
+    gm_err e = seq ? gm_txn_begin(app->st, false, &txn) : GM_ENOTFOUND;
+    if (e == GM_OK) {
+        e = gm_outbox_get(txn, req->param, seq, &json);
+        gm_txn_abort(txn);
+    }
+    if (e == GM_ENOTFOUND)
+        resp->error = "no such announce";
+    if (e != GM_OK)
+        return e;
+    gm_http_resp_take(resp, json, strlen(json), GM_AP_CONTENT_TYPE);
+    return GM_OK;
 }
 
 gm_err gm_actor_get_followers(struct gm_app *app, const struct gm_http_req *req,

@@ -29,23 +29,27 @@ static const struct route routes[] = {
     {"GET", "/c/{name}/outbox", gm_actor_get_outbox},
     {"GET", "/c/{name}/followers", gm_actor_get_followers},
     {"GET", "/c/{name}/featured", gm_actor_get_featured},
+    {"GET", "/c/{name}/announces/{seq}", gm_actor_get_announce},
     {"POST", "/inbox", gm_inbox_post},
     {"POST", "/c/{name}/inbox", gm_inbox_post},
 
 };
 
-/* Match `path` against `pattern`; on a match with a parameter, copy it into `param`. */
-static int match(const char *pattern, const char *path, char *param, size_t param_size)
+#define PARAM_MAX 256
+
+/* Match `path` against `pattern`; parameters ("{...}", at most two) are copied into params. */
+static int match(const char *pattern, const char *path, char params[2][PARAM_MAX])
 {
     const char *p = pattern, *s = path;
+    int np = 0;
     while (*p && *s) {
         if (*p == '{') {
             const char *close = strchr(p, '}');
             size_t n = strcspn(s, "/");
-            if (!close || n == 0 || n >= param_size)
+            if (!close || n == 0 || n >= PARAM_MAX || np >= 2)
                 return 0;
-            memcpy(param, s, n);
-            param[n] = '\0';
+            memcpy(params[np], s, n);
+            params[np++][n] = '\0';
             p = close + 1;
             s += n;
         } else if (*p++ != *s++) {
@@ -90,11 +94,11 @@ static int method_ok(const char *route_method, const char *method)
 void gm_router_dispatch(struct gm_app *app, const struct gm_http_req *req,
                         struct gm_http_resp *resp)
 {
-    char param[256];
+    char params[2][PARAM_MAX];
     char allow[64] = "";
     struct gm_http_req routed = *req;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-        if (!match(routes[i].pattern, req->path, param, sizeof param))
+        if (!match(routes[i].pattern, req->path, params))
             continue;
         if (!method_ok(routes[i].method, req->method)) {
             size_t n = strlen(allow);
@@ -102,7 +106,9 @@ void gm_router_dispatch(struct gm_app *app, const struct gm_http_req *req,
                      strcmp(routes[i].method, "GET") ? "" : ", HEAD");
             continue;
         }
-        routed.param = strchr(routes[i].pattern, '{') ? param : NULL;
+        const char *first = strchr(routes[i].pattern, '{');
+        routed.param = first ? params[0] : NULL;
+        routed.param2 = first && strchr(first + 1, '{') ? params[1] : NULL;
         resp->status = 200;
         gm_err e = routes[i].handler(app, &routed, resp);
         if (e != GM_OK) {

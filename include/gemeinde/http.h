@@ -24,8 +24,9 @@ struct gm_http_req {
     const char *(*header)(void *ctx, const char *name);
     const char *(*query)(void *ctx, const char *name);
     void *ctx;
-    /* Path captures from the route pattern ("{name}"), borrowed. */
+    /* Path captures from the route pattern ("{name}", then a second "{...}"), borrowed. */
     const char *param;
+    const char *param2;
     /* 1 when the handler runs on a deferral thread, where it may block on the network. */
     int deferred;
 };

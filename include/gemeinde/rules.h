@@ -22,7 +22,8 @@ struct gm_rules_ctx {
 /* Apply `doc` (borrowed; already shape- and origin-checked). Unknown or irrelevant activities
  * change nothing and return GM_OK. Handled: Follow of one of our communities (member recorded,
  * Accept embedding the Follow queued to the follower's inbox); Undo of such a Follow (member
- * removed). Errors are storage errors; the caller's transaction then must not commit. */
+ * removed); Create addressed to a community by a member (relayed: see relay.h). Errors are
+ * storage errors; the caller's transaction then must not commit. */
 gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 
 /* The community a URL names on this node (BASE/c/NAME): GM_OK and `name` filled, or

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * relay.c - from a member's post to an Announce in every follower's timeline. Decided inside
+ * the transaction that stores the Create (so the Announce and its fan-out are as durable as the
+ * post); expanded later by the delivery worker, which knows each destination's software. */
+#include "gemeinde/relay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gemeinde/community.h"
+#include "gemeinde/fetch.h"
+#include "gemeinde/hosts.h"
+#include "gemeinde/log.h"
+#include "gemeinde/members.h"
+#include "gemeinde/queue.h"
+#include "gemeinde/relay_store.h"
+
+#define AS_PUBLIC "https://www.w3.org/ns/activitystreams#Public"
+
+static const char *ref_id(json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v)
+                             : json_string_value(json_object_get(v, "id"));
+}
+
+/* Does field `key` of `obj` (a string or an array of strings/objects) contain `url`? */
+static int field_has(json_t *obj, const char *key, const char *url)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_array(v)) {
+        const char *id = ref_id(v);
+        return id && !strcmp(id, url);
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(v, i, item)
+    {
+        const char *id = ref_id(item);
+        if (id && !strcmp(id, url))
+            return 1;
+    }
+    return 0;
+}
+
+static int is_public_uri(json_t *obj, const char *key)
+{
+    return field_has(obj, key, AS_PUBLIC) || field_has(obj, key, "as:Public") ||
+           field_has(obj, key, "Public");
+}
+
+/* Public (to) or unlisted (cc) - never followers-only or direct. */
+static int is_public(json_t *act, json_t *obj)
+{
+    return is_public_uri(obj, "to") || is_public_uri(obj, "cc") || is_public_uri(act, "to") ||
+           is_public_uri(act, "cc");
+}
+
+static int mentions(json_t *obj, const char *url)
+{
+    size_t i;
+    json_t *tag;
+    json_array_foreach(json_object_get(obj, "tag"), i, tag)
+    {
+        const char *type = json_string_value(json_object_get(tag, "type"));
+        const char *href = json_string_value(json_object_get(tag, "href"));
+        if (type && href && !strcmp(type, "Mention") && !strcmp(href, url))
+            return 1;
+    }
+    return 0;
+}
+
+static int addressed_to(json_t *act, json_t *obj, const char *url)
+{
+    static const char *const keys[] = {"to", "cc", "audience"};
+    for (size_t i = 0; i < 3; i++)
+        if (field_has(act, keys[i], url) || field_has(obj, keys[i], url))
+            return 1;
+    return mentions(obj, url);
+}
+
+static int relayable_type(const char *type)
+{
+    static const char *const types[] = {"Note", "Article", "Page", "Question", "Event"};
+    for (size_t i = 0; type && i < 5; i++)
+        if (!strcmp(type, types[i]))
+            return 1;
+    return 0;
+}
+
+/* Write Announce number N of `community` for `create`, mark the object relayed, and queue
+ * the fan-out. */
+static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                       json_t *create, const char *object_id)
+{
+    char actor[600], id[700], followers[700], published[32];
+    uint64_t seq;
+    gm_err e = gm_outbox_next(txn, community, &seq);
+    if (e != GM_OK)
+        return e;
+    time_t now = (time_t)ctx->now;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(published, sizeof published, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(actor, sizeof actor, "%s/c/%s", ctx->base_url, community);
+    snprintf(id, sizeof id, "%s/announces/%llu", actor, (unsigned long long)seq);
+    snprintf(followers, sizeof followers, "%s/followers", actor);
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:O, s:[s], s:[s], s:s}", "@context",
+                            "https://www.w3.org/ns/activitystreams", "id", id, "type",
+                            "Announce", "actor", actor, "object", create, "to", AS_PUBLIC, "cc",
+                            followers, "published", published);
+    char *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    char job[64];
+    snprintf(job, sizeof job, "{\"seq\":%llu}", (unsigned long long)seq);
+    e = json ? gm_outbox_put(txn, community, seq, json) : GM_ENOMEM;
+    if (e == GM_OK)
+        e = gm_relayed_put(txn, community, object_id, seq);
+    if (e == GM_OK)
+        e = gm_queue_push(txn, community, GM_RELAY_FANOUT, job, ctx->now);
+    if (e == GM_OK) {
+        ctx->queued++;
+        gm_info("relay: %s announces %s as %s", community, object_id, id);
+    }
+    free(json);
+    json_decref(doc);
+    return e;
+}
+
+/* Should `community` relay this Create? Logs why not when the post was meant for it. */
+static int should_relay(struct gm_txn *txn, const struct gm_rules_ctx *ctx, const char *community,
+                        json_t *create, json_t *obj, const char *object_id)
+{
+    char url[600];
+    uint64_t seq;
+    struct gm_member *m = NULL;
+    snprintf(url, sizeof url, "%s/c/%s", ctx->base_url, community);
+    const char *reply_to = ref_id(json_object_get(obj, "inReplyTo"));
+    int in_thread = reply_to && gm_relayed_get(txn, community, reply_to, &seq) == GM_OK;
+    if (!addressed_to(create, obj, url) && !in_thread)
+        return 0;
+    if (gm_relayed_get(txn, community, object_id, &seq) == GM_OK)
+        return 0; /* announced already */
+    if (!is_public(create, obj)) {
+        gm_info("relay: %s: %s is not public, acknowledged and not relayed", community,
+                object_id);
+        return 0;
+    }
+    if (gm_member_get(txn, community, ctx->actor, &m) != GM_OK) {
+        gm_info("relay: %s: %s is not a member, %s not relayed", community, ctx->actor,
+                object_id);
+        return 0;
+    }
+    gm_member_free(m);
+    return 1;
+}
+
+gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
+{
+    json_t *obj = json_object_get(doc, "object");
+    const char *object_id = json_string_value(json_object_get(obj, "id"));
+    if (!json_is_object(obj) || !object_id ||
+        !relayable_type(json_string_value(json_object_get(obj, "type"))))
+        return GM_OK;
+    if (ctx->community) {
+        if (!should_relay(txn, ctx, ctx->community, doc, obj, object_id))
+            return GM_OK;
+        return announce(txn, ctx, ctx->community, doc, object_id);
+    }
+    char **names;
+    size_t n;
+    gm_err e = gm_community_list(txn, &names, &n);
+    if (e != GM_OK)
+        return e;
+    for (size_t i = 0; e == GM_OK && i < n; i++)
+        if (should_relay(txn, ctx, names[i], doc, obj, object_id))
+            e = announce(txn, ctx, names[i], doc, object_id);
+    gm_community_names_free(names, n);
+    return e;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The Announce for a server that cannot read Announce(Create): the same, object by id. */
+static char *micro_shape(json_t *announce)
+{
+    json_t *copy = json_deep_copy(announce);
+    const char *oid = ref_id(json_object_get(json_object_get(announce, "object"), "object"));
+    char *s = NULL;
+    if (copy && oid && json_object_set_new(copy, "object", json_string(oid)) == 0)
+        s = json_dumps(copy, JSON_COMPACT);
+    json_decref(copy);
+    return s;
+}
+
+/* One delivery per distinct inbox (a shared inbox once), shaped by the destination software. */
+static gm_err queue_each(struct gm_txn *txn, const char *community, char **dest, size_t n,
+                         const char *full, const char *micro, size_t *queued)
+{
+    int64_t now = (int64_t)time(NULL);
+    gm_err e = GM_OK;
+    qsort(dest, n, sizeof *dest, cmp_str);
+    for (size_t i = 0; e == GM_OK && i < n; i++) {
+        if (i && !strcmp(dest[i], dest[i - 1]))
+            continue;
+        char origin[GM_FETCH_MAX_ORIGIN];
+        struct gm_host h = {0};
+        if (gm_fetch_origin(dest[i], origin, sizeof origin) == GM_OK && strstr(origin, "://"))
+            gm_host_get(txn, strstr(origin, "://") + 3, &h);
+        e = gm_queue_push(txn, community, dest[i], gm_host_group_aware(h.software) ? full : micro,
+                          now);
+        if (e == GM_OK)
+            (*queued)++;
+    }
+    return e;
+}
+
+gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *community,
+                       const char *activity, size_t *queued)
+{
+    json_t *job = json_loads(activity, 0, NULL), *announce_doc = NULL;
+    json_int_t seq = json_integer_value(json_object_get(job, "seq"));
+    char *full = NULL, *micro = NULL, **dest = NULL;
+    struct gm_member **members = NULL;
+    size_t n = 0;
+    gm_err e = seq > 0 ? gm_outbox_get(txn, community, (uint64_t)seq, &full) : GM_EINVAL;
+    (void)base_url;
+    *queued = 0;
+    if (e == GM_OK && (!(announce_doc = json_loads(full, 0, NULL)) ||
+                       !(micro = micro_shape(announce_doc))))
+        e = GM_ESTORE;
+    if (e == GM_OK)
+        e = gm_member_list(txn, community, &members, &n);
+    if (e == GM_OK && n && !(dest = calloc(n, sizeof *dest)))
+        e = GM_ENOMEM;
+    for (size_t i = 0; e == GM_OK && i < n; i++)
+        dest[i] = members[i]->shared_inbox ? members[i]->shared_inbox : members[i]->inbox;
+    if (e == GM_OK)
+        e = queue_each(txn, community, dest, n, full, micro, queued);
+    if (e == GM_OK)
+        gm_info("relay: %s announce %lld fanned out to %zu inboxes (%zu members)", community,
+                (long long)seq, *queued, n);
+    free(dest);
+    gm_members_free(members, n);
+    free(full);
+    free(micro);
+    json_decref(announce_doc);
+    json_decref(job);
+    return e;
+}

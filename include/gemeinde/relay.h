@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * relay.h - FEP-1b12 relaying. A public or unlisted Create (Note, Article, Page, Question,
+ * Event) that a member addresses to a community (to/cc/audience, or a Mention), or that
+ * replies inside a thread the community relayed, becomes an Announce in the community's outbox
+ * and a fan-out job; the delivery worker expands the fan-out into one delivery per destination
+ * inbox (members sharing a sharedInbox get one), shaped for what the destination reads:
+ * group-aware servers Announce{object: the Create}, everyone else Announce{object: the id}. */
+#ifndef GEMEINDE_RELAY_H
+#define GEMEINDE_RELAY_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "gemeinde/err.h"
+#include "gemeinde/rules.h"
+#include "gemeinde/store.h"
+
+/* Marks a fan-out job in the delivery queue (its "inbox"). */
+#define GM_RELAY_FANOUT "gemeinde:fanout"
+
+/* Relay a verified Create (inside the activity's write transaction). Not relayed (private,
+ * not a member, not addressed, already relayed) is GM_OK with nothing written. */
+gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
+
+/* Expand fan-out job `activity` ({"seq": N}) of `community` into deliveries, inside `txn`.
+ * GM_OK: *queued deliveries were queued. */
+gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *community,
+                       const char *activity, size_t *queued);
+
+#endif

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * test_relay.c - FEP-1b12 relaying: which Creates become Announces (addressed, mention,
+ * reply in a relayed thread; not private, not from non-members, never twice), the outbox, and
+ * the fan-out: one delivery per distinct inbox (shared inboxes once), Announce(Create) for
+ * group-aware servers and Announce(id) for microblogs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "gemeinde/community.h"
+#include "gemeinde/hosts.h"
+#include "gemeinde/members.h"
+#include "gemeinde/queue.h"
+#include "gemeinde/relay.h"
+#include "gemeinde/relay_store.h"
+#include "gemeinde/rules.h"
+#include "test_util.h"
+
+#define BASE "https://groups.example"
+#define DEMO BASE "/c/demo"
+#define PUBLIC "https://www.w3.org/ns/activitystreams#Public"
+#define ALICE "https://masto.example/users/alice"
+#define BOB "https://masto.example/users/bob"
+#define CAROL "https://lemmy.example/u/carol"
+#define EVE "https://else.example/users/eve"
+
+struct fixture {
+    char dir[TU_PATH_MAX];
+    struct gm_store *st;
+    struct gm_txn *txn;
+};
+
+static void member(struct gm_txn *txn, const char *actor, const char *inbox, const char *shared)
+{
+    struct gm_member m = {.actor = (char *)actor, .inbox = (char *)inbox,
+                          .shared_inbox = (char *)shared, .since = 1};
+    assert_int_equal(gm_member_put(txn, "demo", &m), GM_OK);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    struct gm_community *c;
+    tu_mkdtemp(f->dir);
+    assert_int_equal(gm_store_open(f->dir, 64, &f->st, NULL, 0), GM_OK);
+    assert_int_equal(gm_txn_begin(f->st, true, &f->txn), GM_OK);
+    assert_int_equal(gm_community_new("demo", &c), GM_OK);
+    c->public_key_pem = strdup("PUB");
+    assert_int_equal(gm_community_create(f->txn, c, "PRIV"), GM_OK);
+    gm_community_free(c);
+    member(f->txn, ALICE, ALICE "/inbox", "https://masto.example/inbox");
+    member(f->txn, BOB, BOB "/inbox", "https://masto.example/inbox");
+    member(f->txn, CAROL, CAROL "/inbox", "https://lemmy.example/inbox");
+    struct gm_host lemmy = {.software_at = 1};
+    strcpy(lemmy.software, "lemmy");
+    assert_int_equal(gm_host_put(f->txn, "lemmy.example", &lemmy), GM_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    gm_txn_abort(f->txn);
+    gm_store_close(f->st);
+    assert_int_equal(tu_rmrf(f->dir), 0);
+    free(f);
+    return 0;
+}
+
+/* A Create by `actor` of note `n`; `to`/`cc` JSON arrays as text; `extra` object fields. */
+static json_t *create(const char *actor, const char *n, const char *to, const char *cc,
+                      const char *extra)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{\"id\":\"%s/create/%s\",\"type\":\"Create\",\"actor\":\"%s\",\"object\":{"
+             "\"id\":\"%s/notes/%s\",\"type\":\"Note\",\"attributedTo\":\"%s\",\"content\":\"hi\","
+             "\"to\":%s,\"cc\":%s%s}}",
+             actor, n, actor, actor, n, actor, to, cc, extra);
+    json_t *doc = json_loads(text, 0, NULL);
+    assert_non_null(doc);
+    return doc;
+}
+
+static int apply(struct fixture *f, const char *community, const char *actor, json_t *doc)
+{
+    struct gm_rules_ctx ctx = {.base_url = BASE, .community = community, .actor = actor,
+                               .now = 1000};
+    assert_int_equal(gm_rules_apply(f->txn, &ctx, doc), GM_OK);
+    json_decref(doc);
+    return ctx.queued;
+}
+
+static size_t outbox_len(struct fixture *f)
+{
+    size_t n;
+    assert_int_equal(gm_outbox_count(f->txn, "demo", &n), GM_OK);
+    return n;
+}
+
+static void which_creates_are_relayed(void **state)
+{
+    struct fixture *f = *state;
+    /* addressed in cc, public: relayed */
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
+    /* the same object again: not twice */
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 0);
+    /* unlisted (Public in cc) with a Mention tag, through the shared inbox: relayed */
+    assert_int_equal(apply(f, NULL, BOB, create(BOB, "2", "[\"" BOB "/followers\"]", "[\"" PUBLIC "\"]",
+                                                ",\"tag\":[{\"type\":\"Mention\",\"href\":\"" DEMO "\"}]")), 1);
+    /* followers-only and direct: acknowledged, not relayed */
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "3", "[\"" ALICE "/followers\"]", "[\"" DEMO "\"]", "")), 0);
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "4", "[\"" DEMO "\"]", "[]", "")), 0);
+    /* not a member */
+    assert_int_equal(apply(f, "demo", EVE, create(EVE, "5", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 0);
+    /* not addressed to the community */
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "6", "[\"" PUBLIC "\"]", "[]", "")), 0);
+    /* a reply inside a relayed thread, not addressing the community: relayed */
+    assert_int_equal(apply(f, "demo", CAROL, create(CAROL, "7", "[\"" PUBLIC "\"]", "[]",
+                                                    ",\"inReplyTo\":\"" ALICE "/notes/1\"")), 1);
+    /* a reply to something never relayed: not */
+    assert_int_equal(apply(f, "demo", CAROL, create(CAROL, "8", "[\"" PUBLIC "\"]", "[]",
+                                                    ",\"inReplyTo\":\"" EVE "/notes/9\"")), 0);
+    assert_int_equal(outbox_len(f), 3);
+    /* the newest Announce: id, actor, audience, and the whole Create as object */
+    char *json;
+    assert_int_equal(gm_outbox_get(f->txn, "demo", 3, &json), GM_OK);
+    json_t *a = json_loads(json, 0, NULL);
+    free(json);
+    assert_string_equal(json_string_value(json_object_get(a, "id")), DEMO "/announces/3");
+    assert_string_equal(json_string_value(json_object_get(a, "type")), "Announce");
+    assert_string_equal(json_string_value(json_object_get(a, "actor")), DEMO);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(a, "to"), 0)), PUBLIC);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(a, "cc"), 0)),
+                        DEMO "/followers");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "object"), "id")),
+                        CAROL "/create/7");
+    json_decref(a);
+}
+
+static void fanout_dedupes_and_shapes(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
+    struct gm_job **jobs;
+    size_t n, queued = 0;
+    assert_int_equal(gm_queue_take_due(f->txn, 1000, 1000, 10, &jobs, &n), GM_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(jobs[0]->inbox, GM_RELAY_FANOUT);
+    assert_int_equal(gm_relay_expand(f->txn, BASE, "demo", jobs[0]->activity, &queued), GM_OK);
+    assert_int_equal(gm_queue_done(f->txn, jobs[0]), GM_OK);
+    gm_jobs_free(jobs, n);
+    /* alice and bob share masto.example's inbox: 2 deliveries for 3 members */
+    assert_int_equal(queued, 2);
+    assert_int_equal(gm_queue_take_due(f->txn, 2000000000, 2000000000, 10, &jobs, &n), GM_OK);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        json_t *a = json_loads(jobs[i]->activity, 0, NULL);
+        json_t *obj = json_object_get(a, "object");
+        if (!strcmp(jobs[i]->inbox, "https://lemmy.example/inbox")) {
+            assert_true(json_is_object(obj)); /* Lemmy reads Announce(Create) */
+            assert_string_equal(json_string_value(json_object_get(obj, "type")), "Create");
+        } else {
+            assert_string_equal(jobs[i]->inbox, "https://masto.example/inbox");
+            assert_string_equal(json_string_value(obj), ALICE "/notes/1"); /* Announce(id) */
+        }
+        json_decref(a);
+    }
+    gm_jobs_free(jobs, n);
+}
+
+static void outbox_pages(void **state)
+{
+    struct fixture *f = *state;
+    for (int i = 1; i <= 25; i++) {
+        char n[8];
+        snprintf(n, sizeof n, "%d", i);
+        assert_int_equal(apply(f, "demo", ALICE, create(ALICE, n, "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
+    }
+    char **items;
+    uint64_t seqs[20];
+    size_t n;
+    assert_int_equal(gm_outbox_page(f->txn, "demo", 0, 20, &items, seqs, &n), GM_OK);
+    assert_int_equal(n, 20);
+    assert_int_equal(seqs[0], 25); /* newest first */
+    assert_int_equal(seqs[19], 6);
+    gm_outbox_items_free(items, n);
+    assert_int_equal(gm_outbox_page(f->txn, "demo", 6, 20, &items, seqs, &n), GM_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(seqs[4], 1);
+    gm_outbox_items_free(items, n);
+    assert_int_equal(gm_outbox_page(f->txn, "dem", 0, 20, &items, seqs, &n), GM_OK);
+    assert_int_equal(n, 0); /* another community's range */
+    gm_outbox_items_free(items, n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(which_creates_are_relayed, setup, teardown),
+        cmocka_unit_test_setup_teardown(fanout_dedupes_and_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(outbox_pages, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
