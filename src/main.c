@@ -20,7 +20,8 @@ static void usage(FILE *out)
             "  community set NAME [--title T] [--summary S] [--rule TEXT]... [--no-rules]\n"
             "  community delete NAME --yes\n"
             "  members NAME [--json]             list a community's members\n"
-            "  members NAME --remove ACTOR       end a membership\n\n"
+            "  members NAME --remove ACTOR       end a membership\n"
+            "  queue [--json]                    deliveries waiting, retrying; remote hosts\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -85,6 +86,8 @@ int main(int argc, char **argv)
         printf("gemeinde %s\n", GM_VERSION);
     } else if (!strcmp(cmd, "serve")) {
         rc = gm_cli_serve(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "queue")) {
+        rc = gm_cli_queue(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "members")) {
         rc = gm_cli_members(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "community")) {

@@ -16,6 +16,46 @@ static gm_err host_key(const char *host, MDB_val *k)
     return GM_OK;
 }
 
+static gm_err decode(const MDB_val *v, struct gm_host *out)
+{
+    memset(out, 0, sizeof *out);
+    if (v->mv_size < 32 || v->mv_size > 32 + sizeof out->software - 1)
+        return GM_ESTORE;
+    const unsigned char *p = v->mv_data;
+    uint64_t scheme = gm_store_from_be64(p);
+    out->scheme = scheme <= GM_SIG_RFC9421 ? (enum gm_sig_scheme)scheme : GM_SIG_UNKNOWN;
+    out->failing_since = (int64_t)gm_store_from_be64(p + 8);
+    out->last_probe = (int64_t)gm_store_from_be64(p + 16);
+    out->software_at = (int64_t)gm_store_from_be64(p + 24);
+    memcpy(out->software, p + 32, v->mv_size - 32);
+    out->software[v->mv_size - 32] = '\0';
+    return GM_OK;
+}
+
+gm_err gm_host_each(struct gm_txn *txn, gm_err (*fn)(const char *host, const struct gm_host *h,
+                                                     void *arg),
+                    void *arg)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    struct gm_host h;
+    char name[301];
+    gm_err e = GM_OK;
+    int rc = mdb_cursor_open(txn->txn, txn->st->dbi[DBI_HOSTS], &cur);
+    if (rc)
+        return gm_store_map_err(rc, "cursor");
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && e == GM_OK;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size >= sizeof name || decode(&v, &h) != GM_OK)
+            continue;
+        memcpy(name, k.mv_data, k.mv_size);
+        name[k.mv_size] = '\0';
+        e = fn(name, &h, arg);
+    }
+    mdb_cursor_close(cur);
+    return e;
+}
+
 gm_err gm_host_get(struct gm_txn *txn, const char *host, struct gm_host *out)
 {
     MDB_val k, v;

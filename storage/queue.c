@@ -177,3 +177,29 @@ gm_err gm_queue_stat(struct gm_txn *txn, size_t *count, int64_t *next_due)
     mdb_cursor_close(cur);
     return GM_OK;
 }
+
+gm_err gm_queue_peek(struct gm_txn *txn, size_t max, struct gm_job ***jobs, size_t *n)
+{
+    struct gm_job **out = calloc(max ? max : 1, sizeof *out);
+    size_t got = 0;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    gm_err e = out ? GM_OK : GM_ENOMEM;
+    int rc = e == GM_OK ? mdb_cursor_open(txn->txn, txn->st->dbi[DBI_QUEUE], &cur) : 0;
+    if (rc)
+        e = gm_store_map_err(rc, "cursor");
+    if (e == GM_OK) {
+        for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && got < max && e == GM_OK;
+             rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+            if ((e = decode(&k, &v, &out[got])) == GM_OK)
+                got++;
+        mdb_cursor_close(cur);
+    }
+    if (e != GM_OK) {
+        gm_jobs_free(out, got);
+        return e;
+    }
+    *jobs = out;
+    *n = got;
+    return GM_OK;
+}

@@ -31,6 +31,11 @@ bool gm_host_group_aware(const char *software);
 /* GM_OK: *out filled. GM_ENOTFOUND: nothing known (*out zeroed). */
 gm_err gm_host_get(struct gm_txn *txn, const char *host, struct gm_host *out);
 gm_err gm_host_put(struct gm_txn *txn, const char *host, const struct gm_host *h);
+/* Call fn(host, record, arg) for every known host, in name order; stops at a non-GM_OK. */
+gm_err gm_host_each(struct gm_txn *txn, gm_err (*fn)(const char *host, const struct gm_host *h,
+                                                     void *arg),
+                    void *arg);
+
 /* The host spoke to us (a verified activity): clear its failure state if it has one. */
 gm_err gm_host_heard_from(struct gm_txn *txn, const char *host);
 

@@ -39,6 +39,9 @@ gm_err gm_queue_done(struct gm_txn *txn, const struct gm_job *j);
 /* Reschedule a job at `due` with attempts + 1. */
 gm_err gm_queue_retry(struct gm_txn *txn, const struct gm_job *j, int64_t due);
 
+/* Up to `max` jobs in due order, without leasing them (for `gemeinde queue`). */
+gm_err gm_queue_peek(struct gm_txn *txn, size_t max, struct gm_job ***jobs, size_t *n);
+
 /* Jobs in the queue, and the due time of the first (0 when empty). */
 gm_err gm_queue_stat(struct gm_txn *txn, size_t *count, int64_t *next_due);
 
