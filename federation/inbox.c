@@ -202,20 +202,6 @@ static gm_err store_activity(struct gm_app *app, const struct gm_http_req *req,
     return *duplicate ? GM_OK : e;
 }
 
-static gm_err community_exists(struct gm_app *app, const char *name)
-{
-    struct gm_txn *txn;
-    struct gm_community *c;
-    gm_err e = gm_txn_begin(app->st, false, &txn);
-    if (e != GM_OK)
-        return e;
-    e = gm_community_get(txn, name, &c);
-    gm_txn_abort(txn);
-    if (e == GM_OK)
-        gm_community_free(c);
-    return e;
-}
-
 /* Steps 1-2: parse and check everything that costs neither a fetch nor a verification. */
 static gm_err intake_cheap(struct gm_app *app, const struct gm_http_req *req, struct intake *in,
                            const char **why)
@@ -249,7 +235,7 @@ gm_err gm_inbox_post(struct gm_app *app, const struct gm_http_req *req,
     char *owner = NULL;
     int duplicate = 0;
     gm_err e;
-    if (req->param && (e = community_exists(app, req->param)) != GM_OK) {
+    if (req->param && (e = gm_community_exists(app->st, req->param)) != GM_OK) {
         resp->error = e == GM_ENOTFOUND ? "no such community" : NULL;
         return e;
     }

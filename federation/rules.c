@@ -45,10 +45,7 @@ static gm_err followed_community(struct gm_txn *txn, const struct gm_rules_ctx *
         return GM_ENOTFOUND;
     if (ctx->community && strcmp(ctx->community, name) != 0)
         return GM_ENOTFOUND;
-    struct gm_community *c;
-    gm_err e = gm_community_get(txn, name, &c);
-    gm_community_free(e == GM_OK ? c : NULL);
-    return e;
+    return gm_community_has(txn, name);
 }
 
 static char *new_activity_id(const char *base_url, const char *community, const char *kind)

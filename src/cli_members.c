@@ -77,18 +77,6 @@ static int remove_member(struct gm_store *st, const char *name, const char *acto
     return GM_EXIT_OK;
 }
 
-static int community_exists(struct gm_store *st, const char *name)
-{
-    struct gm_txn *txn;
-    struct gm_community *c = NULL;
-    if (gm_txn_begin(st, false, &txn) != GM_OK)
-        return 0;
-    gm_err e = gm_community_get(txn, name, &c);
-    gm_txn_abort(txn);
-    gm_community_free(c);
-    return e == GM_OK;
-}
-
 int gm_cli_members(const struct gm_config *cfg, int argc, char **argv)
 {
     const char *remove = NULL;
@@ -111,7 +99,7 @@ int gm_cli_members(const struct gm_config *cfg, int argc, char **argv)
     int rc = gm_cli_open_store(cfg, &st);
     if (rc != GM_EXIT_OK)
         return rc;
-    if (!community_exists(st, argv[0])) {
+    if (gm_community_exists(st, argv[0]) != GM_OK) {
         fprintf(stderr, "gemeinde: community '%s' does not exist\n", argv[0]);
         rc = GM_EXIT_USAGE;
     } else {

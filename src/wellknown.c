@@ -90,20 +90,6 @@ static json_t *jrd(const char *subject, const char *actor)
                      "href", actor);
 }
 
-static gm_err community_exists(struct gm_app *app, const char *name)
-{
-    struct gm_txn *txn;
-    struct gm_community *c;
-    gm_err e = gm_txn_begin(app->st, false, &txn);
-    if (e != GM_OK)
-        return e;
-    e = gm_community_get(txn, name, &c);
-    gm_txn_abort(txn);
-    if (e == GM_OK)
-        gm_community_free(c);
-    return e;
-}
-
 gm_err gm_wellknown_webfinger(struct gm_app *app, const struct gm_http_req *req,
                               struct gm_http_resp *resp)
 {
@@ -118,7 +104,7 @@ gm_err gm_wellknown_webfinger(struct gm_app *app, const struct gm_http_req *req,
     if (e != GM_OK)
         return e;
     if (name[0]) {
-        if ((e = community_exists(app, name)) != GM_OK) {
+        if ((e = gm_community_exists(app->st, name)) != GM_OK) {
             resp->error = e == GM_ENOTFOUND ? "no such community" : NULL;
             return e;
         }

@@ -97,6 +97,26 @@ gm_err gm_community_get(struct gm_txn *txn, const char *name, struct gm_communit
     return decode(&v, out);
 }
 
+gm_err gm_community_has(struct gm_txn *txn, const char *name)
+{
+    MDB_val k = name_key(name), v;
+    if (!gm_community_name_valid(name))
+        return GM_ENOTFOUND;
+    return gm_store_map_err(mdb_get(txn->txn, txn->st->dbi[DBI_COMMUNITIES], &k, &v),
+                            "community get");
+}
+
+gm_err gm_community_exists(struct gm_store *st, const char *name)
+{
+    struct gm_txn *txn;
+    gm_err e = gm_txn_begin(st, false, &txn);
+    if (e != GM_OK)
+        return e;
+    e = gm_community_has(txn, name);
+    gm_txn_abort(txn);
+    return e;
+}
+
 gm_err gm_community_update(struct gm_txn *txn, const struct gm_community *c)
 {
     MDB_val k = name_key(c->name), v;

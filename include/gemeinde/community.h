@@ -51,6 +51,10 @@ gm_err gm_community_create(struct gm_txn *txn, const struct gm_community *c,
                            const char *private_key_pem);
 /* GM_OK: *out is yours. GM_ENOTFOUND if no such community. */
 gm_err gm_community_get(struct gm_txn *txn, const char *name, struct gm_community **out);
+/* GM_OK if `name` is a community, GM_ENOTFOUND if not (without decoding the record). */
+gm_err gm_community_has(struct gm_txn *txn, const char *name);
+/* The same in a read transaction of its own. */
+gm_err gm_community_exists(struct gm_store *st, const char *name);
 /* Replace the public fields of an existing community (its key stays). */
 gm_err gm_community_update(struct gm_txn *txn, const struct gm_community *c);
 gm_err gm_community_delete(struct gm_txn *txn, const char *name);
