@@ -57,15 +57,23 @@ static int is_public(json_t *act, json_t *obj)
            is_public_uri(act, "cc");
 }
 
+static int is_mention_of(json_t *tag, const char *url)
+{
+    const char *type = json_string_value(json_object_get(tag, "type"));
+    const char *href = json_string_value(json_object_get(tag, "href"));
+    return type && href && !strcmp(type, "Mention") && !strcmp(href, url);
+}
+
+/* `tag` may be one object or an array (ActivityStreams allows both; Fedify sends one alone). */
 static int mentions(json_t *obj, const char *url)
 {
+    json_t *tags = json_object_get(obj, "tag"), *tag;
     size_t i;
-    json_t *tag;
-    json_array_foreach(json_object_get(obj, "tag"), i, tag)
+    if (json_is_object(tags))
+        return is_mention_of(tags, url);
+    json_array_foreach(tags, i, tag)
     {
-        const char *type = json_string_value(json_object_get(tag, "type"));
-        const char *href = json_string_value(json_object_get(tag, "href"));
-        if (type && href && !strcmp(type, "Mention") && !strcmp(href, url))
+        if (is_mention_of(tag, url))
             return 1;
     }
     return 0;

@@ -112,6 +112,9 @@ static void which_creates_are_relayed(void **state)
     /* unlisted (Public in cc) with a Mention tag, through the shared inbox: relayed */
     assert_int_equal(apply(f, NULL, BOB, create(BOB, "2", "[\"" BOB "/followers\"]", "[\"" PUBLIC "\"]",
                                                 ",\"tag\":[{\"type\":\"Mention\",\"href\":\"" DEMO "\"}]")), 1);
+    /* a single Mention tag as an object, not an array (as Fedify sends it): relayed */
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "2b", "[\"" PUBLIC "\"]", "[]",
+                                                    ",\"tag\":{\"type\":\"Mention\",\"href\":\"" DEMO "\"}")), 1);
     /* followers-only and direct: acknowledged, not relayed */
     assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "3", "[\"" ALICE "/followers\"]", "[\"" DEMO "\"]", "")), 0);
     assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "4", "[\"" DEMO "\"]", "[]", "")), 0);
@@ -125,13 +128,13 @@ static void which_creates_are_relayed(void **state)
     /* a reply to something never relayed: not */
     assert_int_equal(apply(f, "demo", CAROL, create(CAROL, "8", "[\"" PUBLIC "\"]", "[]",
                                                     ",\"inReplyTo\":\"" EVE "/notes/9\"")), 0);
-    assert_int_equal(outbox_len(f), 3);
+    assert_int_equal(outbox_len(f), 4);
     /* the newest Announce: id, actor, audience, and the whole Create as object */
     char *json;
-    assert_int_equal(gm_outbox_get(f->txn, "demo", 3, &json), GM_OK);
+    assert_int_equal(gm_outbox_get(f->txn, "demo", 4, &json), GM_OK);
     json_t *a = json_loads(json, 0, NULL);
     free(json);
-    assert_string_equal(json_string_value(json_object_get(a, "id")), DEMO "/announces/3");
+    assert_string_equal(json_string_value(json_object_get(a, "id")), DEMO "/announces/4");
     assert_string_equal(json_string_value(json_object_get(a, "type")), "Announce");
     assert_string_equal(json_string_value(json_object_get(a, "actor")), DEMO);
     assert_string_equal(json_string_value(json_array_get(json_object_get(a, "to"), 0)), PUBLIC);
