@@ -15,7 +15,8 @@
 struct gm_app;
 struct gm_delivery;
 
-#define GM_DELIVERY_BATCH 64
+#define GM_DELIVERY_BATCH 64          /* jobs leased at a time */
+#define GM_DELIVERY_MAX_INFLIGHT 256  /* transfers in flight at once */
 #define GM_DELIVERY_PER_HOST 6
 #define GM_DELIVERY_LEASE 300               /* a taken job reappears after this (crash) */
 #define GM_DELIVERY_MAX_AGE (3 * 24 * 3600) /* give up on a job after this long */

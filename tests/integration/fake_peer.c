@@ -25,12 +25,16 @@
 
 #include "gemeinde/activity_store.h"
 #include "gemeinde/digest.h"
+#include "gemeinde/queue.h"
 #include "gemeinde/remote.h"
 #include "gemeinde/store.h"
 
 #define MAX_PATHS 64
 #define MAX_HEADERS 48
 #define MAX_PATH_LEN 512
+#define MAX_SCRIPT 8
+#define MAX_LOG 256            /* requests kept with their bodies */
+#define MAX_BODY (1024 * 1024) /* a longer body is kept cut */
 
 struct entry {
     char path[MAX_PATH_LEN];
@@ -39,6 +43,23 @@ struct entry {
     char *content_type, *body, *location;
     unsigned delay_ms;
     unsigned hits;
+    int script[MAX_SCRIPT]; /* statuses in turn (gm_fp_serve_statuses), the last repeated */
+    size_t n_script;
+    unsigned script_base; /* hits when the script was set */
+};
+
+/* One request as received: target, body and lower-cased headers. */
+struct logged {
+    char *method, *target, *body;
+    size_t body_len;
+    char *name[MAX_HEADERS], *value[MAX_HEADERS];
+    size_t n;
+};
+
+/* A request being received: its body so far. */
+struct req_ctx {
+    char *body;
+    size_t len;
 };
 
 struct gm_fp {
@@ -54,6 +75,9 @@ struct gm_fp {
     char *last_method, *last_target;
     char *last_name[MAX_HEADERS], *last_value[MAX_HEADERS];
     size_t n_last;
+    /* the first MAX_LOG requests, with their bodies */
+    struct logged *log[MAX_LOG];
+    size_t n_log;
 };
 
 /* ---- the server ------------------------------------------------------------------------- */
@@ -109,6 +133,53 @@ static enum MHD_Result keep_header(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
+static void logged_free(struct logged *l)
+{
+    if (!l)
+        return;
+    free(l->method);
+    free(l->target);
+    free(l->body);
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->name[i]);
+        free(l->value[i]);
+    }
+    free(l);
+}
+
+/* Keep the request just described by p->last_* with the body of rc. Under p->mu. */
+static void log_last(struct gm_fp *p, const struct req_ctx *rc)
+{
+    struct logged *l = p->n_log < MAX_LOG ? calloc(1, sizeof *l) : NULL;
+    if (!l)
+        return;
+    int ok = (l->method = strdup(p->last_method ? p->last_method : "")) &&
+             (l->target = strdup(p->last_target ? p->last_target : "")) &&
+             (l->body = rc->body ? strndup(rc->body, rc->len) : strdup(""));
+    l->body_len = rc->body ? rc->len : 0;
+    for (size_t i = 0; ok && i < p->n_last; i++) {
+        ok = (l->name[i] = strdup(p->last_name[i])) && (l->value[i] = strdup(p->last_value[i]));
+        l->n = i + 1;
+    }
+    if (!ok) {
+        logged_free(l);
+        return;
+    }
+    p->log[p->n_log++] = l;
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode code)
+{
+    struct req_ctx *rc = *con_cls;
+    (void)cls, (void)conn, (void)code;
+    if (rc) {
+        free(rc->body);
+        free(rc);
+    }
+    *con_cls = NULL;
+}
+
 /* Wait until `ms` passed or the peer stops. Under p->mu. */
 static void delay_locked(struct gm_fp *p, unsigned ms)
 {
@@ -129,14 +200,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_data_size, void **con_cls)
 {
     struct gm_fp *p = cls;
+    struct req_ctx *rc = *con_cls;
     (void)version;
-    (void)upload_data;
-    if (!*con_cls) {
-        *con_cls = p;
+    if (!rc) {
+        if (!(rc = calloc(1, sizeof *rc)))
+            return MHD_NO;
+        *con_cls = rc;
         return MHD_YES;
     }
     if (*upload_data_size) {
-        *upload_data_size = 0; /* bodies are not kept */
+        size_t n = *upload_data_size;
+        if (rc->len + n > MAX_BODY)
+            n = MAX_BODY - rc->len; /* kept cut */
+        char *grown = n ? realloc(rc->body, rc->len + n + 1) : NULL;
+        if (grown) {
+            memcpy(grown + rc->len, upload_data, n);
+            rc->body = grown;
+            rc->len += n;
+            rc->body[rc->len] = '\0';
+        }
+        *upload_data_size = 0;
         return MHD_YES;
     }
     pthread_mutex_lock(&p->mu);
@@ -145,6 +228,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     p->last_method = strdup(method);
     p->last_target = strdup(url);
     MHD_get_connection_values(conn, MHD_HEADER_KIND, keep_header, p);
+    log_last(p, rc);
     struct entry *e = entry_for(p, url);
     int status = 404;
     char *ct = NULL, *body = NULL, *location = NULL;
@@ -152,6 +236,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         e->hits++;
         if (e->served) {
             status = e->status;
+            if (e->n_script) {
+                size_t i = e->hits - e->script_base - 1;
+                status = e->script[i < e->n_script ? i : e->n_script - 1];
+            }
             ct = dup_or_null(e->content_type);
             body = dup_or_null(e->body);
             location = dup_or_null(e->location);
@@ -200,6 +288,7 @@ int gm_fp_start(const char *addr, struct gm_fp **out)
     pthread_cond_init(&p->cv, NULL);
     p->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
                                  NULL, NULL, on_request, p, MHD_OPTION_LISTEN_SOCKET, s,
+                                 MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
     if (!p->daemon) {
         fprintf(stderr, "fake_peer: cannot start the server on %s\n", p->origin);
@@ -226,6 +315,8 @@ void gm_fp_stop(struct gm_fp *p)
     pthread_mutex_unlock(&p->mu);
     MHD_stop_daemon(p->daemon); /* joins the connection threads; closes the socket */
     clear_last(p);
+    for (size_t i = 0; i < p->n_log; i++)
+        logged_free(p->log[i]);
     for (size_t i = 0; i < p->n_entries; i++) {
         free(p->entries[i].content_type);
         free(p->entries[i].body);
@@ -268,6 +359,21 @@ int gm_fp_serve(struct gm_fp *p, const char *path, const struct gm_fp_doc *doc)
     e->body = dup_or_null(doc->body);
     e->location = dup_or_null(doc->location);
     e->delay_ms = doc->delay_ms;
+    e->n_script = 0;
+    pthread_mutex_unlock(&p->mu);
+    return 0;
+}
+
+int gm_fp_serve_statuses(struct gm_fp *p, const char *path, const int *statuses, size_t n)
+{
+    struct gm_fp_doc doc = {.status = n ? statuses[0] : 202, .body = "{}"};
+    if (n > MAX_SCRIPT || gm_fp_serve(p, path, &doc) != 0)
+        return -1;
+    pthread_mutex_lock(&p->mu);
+    struct entry *e = entry_for(p, path);
+    memcpy(e->script, statuses, n * sizeof *statuses);
+    e->n_script = n;
+    e->script_base = e->hits;
     pthread_mutex_unlock(&p->mu);
     return 0;
 }
@@ -348,6 +454,58 @@ gm_err gm_fp_last_signature(struct gm_fp *p, struct gm_httpsig **sig)
     return e;
 }
 
+/* The n-th (0-based) logged request at `path`, or NULL. Entries are not changed or freed
+ * before gm_fp_stop, so the pointer may be used after unlocking. */
+static const struct logged *logged_at(struct gm_fp *p, const char *path, unsigned n)
+{
+    const struct logged *found = NULL;
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->n_log && !found; i++)
+        if (!strcmp(p->log[i]->target, path) && n-- == 0)
+            found = p->log[i];
+    pthread_mutex_unlock(&p->mu);
+    return found;
+}
+
+static const char *logged_header(void *ctx, const char *name)
+{
+    const struct logged *l = ctx;
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcasecmp(l->name[i], name))
+            return l->value[i];
+    return NULL;
+}
+
+char *gm_fp_body(struct gm_fp *p, const char *path, unsigned n)
+{
+    const struct logged *l = logged_at(p, path, n);
+    return l ? strdup(l->body) : NULL;
+}
+
+gm_err gm_fp_verify(struct gm_fp *p, const char *path, unsigned n, EVP_PKEY *key, char **key_id)
+{
+    const struct logged *l = logged_at(p, path, n);
+    struct gm_httpsig *sig = NULL;
+    if (!l)
+        return GM_ENOTFOUND;
+    struct gm_httpsig_msg msg = {.method = l->method,
+                                 .target = l->target,
+                                 .authority = logged_header((void *)l, "host"),
+                                 .scheme = "http",
+                                 .get_header = logged_header,
+                                 .ctx = (void *)l};
+    gm_err e = gm_digest_verify(l->body, l->body_len, logged_header((void *)l, "digest"),
+                                logged_header((void *)l, "content-digest"));
+    if (e == GM_OK)
+        e = gm_httpsig_parse(&msg, NULL, &sig);
+    if (e == GM_OK)
+        e = gm_httpsig_verify(sig, key, NULL);
+    if (e == GM_OK && key_id)
+        *key_id = gm_httpsig_key_id(sig) ? strdup(gm_httpsig_key_id(sig)) : NULL;
+    gm_httpsig_free(sig);
+    return e;
+}
+
 /* ---- keys and documents ----------------------------------------------------------------- */
 
 static int finish_key(struct gm_fp_key *k, EVP_PKEY *key)
@@ -387,6 +545,12 @@ void gm_fp_key_clear(struct gm_fp_key *k)
 
 char *gm_fp_actor_json(const char *actor_id, const char *key_id, const char *pem)
 {
+    return gm_fp_actor_json_shared(actor_id, key_id, pem, NULL);
+}
+
+char *gm_fp_actor_json_shared(const char *actor_id, const char *key_id, const char *pem,
+                              const char *shared_inbox)
+{
     char inbox[700];
     snprintf(inbox, sizeof inbox, "%s/inbox", actor_id);
     json_t *doc =
@@ -394,6 +558,9 @@ char *gm_fp_actor_json(const char *actor_id, const char *key_id, const char *pem
                   "https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1", "id",
                   actor_id, "type", "Person", "preferredUsername", "someone", "inbox", inbox,
                   "publicKey", "id", key_id, "owner", actor_id, "publicKeyPem", pem);
+    if (doc && shared_inbox &&
+        json_object_set_new(doc, "endpoints", json_pack("{s:s}", "sharedInbox", shared_inbox)))
+        json_decref(doc), doc = NULL;
     char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     return s;
@@ -401,16 +568,39 @@ char *gm_fp_actor_json(const char *actor_id, const char *key_id, const char *pem
 
 int gm_fp_serve_actor(struct gm_fp *p, const char *path, const char *pem)
 {
+    return gm_fp_serve_actor_shared(p, path, pem, NULL);
+}
+
+int gm_fp_serve_actor_shared(struct gm_fp *p, const char *path, const char *pem,
+                             const char *shared_inbox)
+{
     char id[640], key_id[700];
     snprintf(id, sizeof id, "%s%s", p->origin, path);
     snprintf(key_id, sizeof key_id, "%s#main-key", id);
-    char *body = gm_fp_actor_json(id, key_id, pem);
+    char *body = gm_fp_actor_json_shared(id, key_id, pem, shared_inbox);
     if (!body)
         return -1;
     struct gm_fp_doc doc = {.body = body};
     int rc = gm_fp_serve(p, path, &doc);
     free(body);
     return rc;
+}
+
+int gm_fp_serve_nodeinfo(struct gm_fp *p, const char *software)
+{
+    char links[800], info[400];
+    snprintf(links, sizeof links,
+             "{\"links\":[{\"rel\":\"http://nodeinfo.diaspora.software/ns/schema/2.1\","
+             "\"href\":\"%s/nodeinfo/2.1\"}]}",
+             p->origin);
+    snprintf(info, sizeof info,
+             "{\"version\":\"2.1\",\"software\":{\"name\":\"%s\",\"version\":\"1.0\"},"
+             "\"protocols\":[\"activitypub\"],\"openRegistrations\":false,"
+             "\"usage\":{\"users\":{}},\"metadata\":{}}",
+             software);
+    struct gm_fp_doc l = {.content_type = "application/json", .body = links};
+    struct gm_fp_doc i = {.content_type = "application/json", .body = info};
+    return gm_fp_serve(p, "/.well-known/nodeinfo", &l) | gm_fp_serve(p, "/nodeinfo/2.1", &i);
 }
 
 /* ---- the client ------------------------------------------------------------------------- */
@@ -704,6 +894,64 @@ int gm_fp_age_key(const char *data_dir, const char *key_id, long seconds)
     gm_txn_abort(txn);
     gm_remote_key_free(k);
     gm_store_close(st);
+    return rc;
+}
+
+#define QUEUE_MAX 4096 /* jobs looked at by the queue helpers */
+
+long gm_fp_queue_peek(const char *data_dir, const char *inbox, unsigned *attempts,
+                      int64_t *next_due)
+{
+    struct gm_txn *txn = NULL;
+    struct gm_store *st = open_store(data_dir, &txn);
+    struct gm_job **jobs = NULL;
+    size_t n = 0;
+    long rc = -1;
+    if (st && gm_queue_peek(txn, QUEUE_MAX, &jobs, &n) == GM_OK) {
+        unsigned most = 0;
+        rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (inbox && strcmp(jobs[i]->inbox, inbox) != 0)
+                continue;
+            rc++;
+            most = jobs[i]->attempts > most ? jobs[i]->attempts : most;
+        }
+        if (attempts)
+            *attempts = most;
+        if (next_due)
+            *next_due = n ? jobs[0]->due : 0;
+    }
+    gm_txn_abort(txn);
+    gm_jobs_free(jobs, n);
+    gm_store_close(st);
+    if (st && rc < 0)
+        fprintf(stderr, "fake_peer: cannot read the queue in %s\n", data_dir);
+    return rc;
+}
+
+long gm_fp_queue_due_now(const char *data_dir)
+{
+    struct gm_store *st = NULL;
+    struct gm_txn *txn = NULL;
+    struct gm_job **jobs = NULL;
+    size_t n = 0;
+    char err[256] = "";
+    long rc = -1;
+    if (gm_store_open(data_dir, 1024, &st, err, sizeof err) != GM_OK) {
+        fprintf(stderr, "fake_peer: cannot open the store in %s: %s\n", data_dir, err);
+        return -1;
+    }
+    int64_t now = (int64_t)time(NULL);
+    if (gm_txn_begin(st, true, &txn) == GM_OK &&
+        gm_queue_take_due(txn, now + 10L * 86400, now, QUEUE_MAX, &jobs, &n) == GM_OK) {
+        rc = gm_txn_commit(txn) == GM_OK ? (long)n : -1;
+        txn = NULL;
+    }
+    gm_txn_abort(txn);
+    gm_jobs_free(jobs, n);
+    gm_store_close(st);
+    if (rc < 0)
+        fprintf(stderr, "fake_peer: cannot fast-forward the queue in %s\n", data_dir);
     return rc;
 }
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0
- * fake_peer.h - a fake remote ActivityPub server for the inbox integration tests, and the
- * client side of such a server: an in-process libmicrohttpd server bound to a loopback address
- * other than 127.0.0.1 (127.0.0.2, 127.0.0.3; port 0) that serves configured documents (path ->
- * status, Content-Type, body, Location, delay), counts requests per path and keeps the last
- * request's headers (to check the daemon's signed key fetch); key pairs and actor documents;
- * a client that signs an activity as the peer's actor would (draft-cavage with Digest, RFC 9421
- * with Content-Digest) and POSTs it to the daemon, optionally tampered with; and a look into
- * the daemon's store from the test process (LMDB is multi-process safe).
+ * fake_peer.h - a fake remote ActivityPub server for the inbox and relay integration tests,
+ * and the client side of such a server: an in-process libmicrohttpd server bound to a loopback
+ * address other than 127.0.0.1 (127.0.0.2, 127.0.0.3; port 0) that serves configured documents
+ * (path -> status, Content-Type, body, Location, delay; scripted status sequences; NodeInfo),
+ * counts requests per path, keeps the last request's headers (to check the daemon's signed key
+ * fetch) and the first requests whole (to check what the daemon delivered); key pairs and
+ * actor documents; a client that signs an activity as the peer's actor would (draft-cavage
+ * with Digest, RFC 9421 with Content-Digest) and POSTs it to the daemon, optionally tampered
+ * with; and a look into the daemon's store and delivery queue from the test process (LMDB is
+ * multi-process safe).
  *
  * Functions returning int give 0 (or a count, or a status) on success and -1 on a failure of
  * the fake itself, after printing why to stderr. The fake peer is thread-safe: a test may POST
@@ -17,6 +19,7 @@
 #include <jansson.h>
 #include <openssl/types.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gemeinde/httpsig.h"
 #include "harness.h"
@@ -48,6 +51,12 @@ const char *gm_fp_url(const struct gm_fp *p, const char *path);
 
 /* Serve `doc` at `path` (replacing what was there). Unknown paths answer 404. */
 int gm_fp_serve(struct gm_fp *p, const char *path, const struct gm_fp_doc *doc);
+/* Answer the next requests at `path` with `statuses` in turn (n <= 8, body "{}"), then the
+ * last one again: {500, 500, 202} fails twice and then accepts. Replaces what was there. */
+int gm_fp_serve_statuses(struct gm_fp *p, const char *path, const int *statuses, size_t n);
+/* NodeInfo: /.well-known/nodeinfo linking to /nodeinfo/2.1, whose software.name is
+ * `software` ("lemmy"). */
+int gm_fp_serve_nodeinfo(struct gm_fp *p, const char *software);
 /* Requests seen at `path`, or at all paths when path is NULL. */
 unsigned gm_fp_hits(struct gm_fp *p, const char *path);
 /* Wait until gm_fp_hits(p, path) >= n or timeout_ms passed. 0 when reached, -1 on timeout. */
@@ -58,6 +67,14 @@ char *gm_fp_last_header(struct gm_fp *p, const char *name);
  * its Host header). GM_OK: *sig is yours (gm_httpsig_free); otherwise the parse error, or
  * GM_ENOTFOUND when there was no request. */
 gm_err gm_fp_last_signature(struct gm_fp *p, struct gm_httpsig **sig);
+/* The first 256 requests are kept whole. The body of the n-th (0-based) request received at
+ * `path`: a new string, or NULL when there was none. */
+char *gm_fp_body(struct gm_fp *p, const char *path, unsigned n);
+/* Check the n-th request at `path` as a receiving server would: its Digest or Content-Digest
+ * matches the body, and its signature (cavage or RFC 9421, authority from its Host header)
+ * verifies with `key` (borrowed). GM_OK, and *key_id (may be NULL) gets the signature's keyId
+ * (new string); GM_ENOTFOUND: no such request; else the digest, parse or verify error. */
+gm_err gm_fp_verify(struct gm_fp *p, const char *path, unsigned n, EVP_PKEY *key, char **key_id);
 
 /* ---- keys and documents ----------------------------------------------------------------- */
 
@@ -73,8 +90,13 @@ void gm_fp_key_clear(struct gm_fp_key *k);
 /* A Person actor document at `actor_id` whose publicKey is {key_id, owner actor_id, pem}.
  * New string (free). */
 char *gm_fp_actor_json(const char *actor_id, const char *key_id, const char *pem);
+/* The same with endpoints.sharedInbox = shared_inbox (NULL: no endpoints). */
+char *gm_fp_actor_json_shared(const char *actor_id, const char *key_id, const char *pem,
+                              const char *shared_inbox);
 /* Serve that actor at `path` of `p` (id = origin + path, key id = id + "#main-key"). */
 int gm_fp_serve_actor(struct gm_fp *p, const char *path, const char *pem);
+int gm_fp_serve_actor_shared(struct gm_fp *p, const char *path, const char *pem,
+                             const char *shared_inbox);
 
 /* ---- the client: sign and POST to the daemon -------------------------------------------- */
 
@@ -122,6 +144,15 @@ json_t *gm_fp_stored(const char *data_dir, unsigned long seq);
 /* Make the cached key `key_id` look fetched (and refetched) `seconds` earlier, as if time had
  * passed; the daemon reads the cache on every request. 0, or -1 (not cached, store error). */
 int gm_fp_age_key(const char *data_dir, const char *key_id, long seconds);
+
+/* The delivery queue, looked at without changing it: the number of jobs for `inbox` (NULL:
+ * all), the most attempts among them (*attempts, may be NULL) and the due time of the first
+ * job of the whole queue (*next_due, 0 when empty; may be NULL). -1 on a store error. */
+long gm_fp_queue_peek(const char *data_dir, const char *inbox, unsigned *attempts,
+                      int64_t *next_due);
+/* Make every job due within 10 days due now (retry delays and leases skipped; a job in flight
+ * gets a new key, so only call this when the daemon holds none). Jobs moved, or -1. */
+long gm_fp_queue_due_now(const char *data_dir);
 
 /* ---- the world of one inbox test -------------------------------------------------------- */
 

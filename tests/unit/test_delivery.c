@@ -31,7 +31,7 @@ struct server {
     struct MHD_Daemon *daemon;
     unsigned port;
     pthread_mutex_t mu;
-    int hits_9421_only, hits_flaky, hits_gone, verified;
+    int hits_9421_only, hits_flaky, hits_gone, hits_fast, slow_answered, verified;
     EVP_PKEY *pub; /* the community's public key */
 };
 
@@ -73,8 +73,16 @@ static enum MHD_Result on_req(void *cls, struct MHD_Connection *c, const char *u
     } else if (!strcmp(url, "/gone")) {
         s->hits_gone++;
         status = 410;
+    } else if (!strcmp(url, "/fast")) {
+        s->hits_fast++;
     }
     pthread_mutex_unlock(&s->mu);
+    if (!strcmp(url, "/slow")) { /* a destination that takes its time (thread per connection) */
+        nanosleep(&(struct timespec){3, 0}, NULL);
+        pthread_mutex_lock(&s->mu);
+        s->slow_answered = 1;
+        pthread_mutex_unlock(&s->mu);
+    }
     struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
@@ -115,7 +123,8 @@ static int setup(void **state)
     struct sockaddr_in sa = {.sin_family = AF_INET};
     inet_pton(AF_INET, "127.0.0.2", &sa.sin_addr);
     pthread_mutex_init(&f->srv.mu, NULL);
-    f->srv.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_req,
+    f->srv.daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+                                     0, NULL, NULL, on_req,
                                      &f->srv, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_END);
     assert_non_null(f->srv.daemon);
     f->srv.port = MHD_get_daemon_info(f->srv.daemon, MHD_DAEMON_INFO_BIND_PORT)->port;
@@ -270,6 +279,19 @@ static void unavailable_host_is_skipped(void **state)
     WAIT_UNTIL(hits(f, &f->srv.hits_gone) == 1);
 }
 
+/* One slow destination does not hold up the others: their outcomes are recorded while it is
+ * still answering (the queue drops to the slow job alone). */
+static void slow_destination_blocks_nobody(void **state)
+{
+    struct fixture *f = *state;
+    push(f, "/slow");
+    for (int i = 0; i < 20; i++)
+        push(f, "/fast");
+    WAIT_UNTIL(hits(f, &f->srv.hits_fast) == 20 && queue_len(f) == 1);
+    assert_int_equal(hits(f, &f->srv.slow_answered), 0); /* recorded while it still works */
+    WAIT_UNTIL(queue_len(f) == 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -277,6 +299,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(double_knock, setup, teardown),
         cmocka_unit_test_setup_teardown(retry_then_success_and_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(unavailable_host_is_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(slow_destination_blocks_nobody, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
