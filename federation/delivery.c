@@ -68,7 +68,7 @@ static gm_err record_host(struct gm_txn *txn, const struct transfer *t, int64_t 
     return gm_host_put(txn, t->host, &h);
 }
 
-static gm_err record(struct gm_txn *txn, struct transfer *t, int64_t now)
+static gm_err record_job(struct gm_txn *txn, struct transfer *t, int64_t now)
 {
     const struct gm_job *j = t->job;
     int64_t delay = gm_delivery_backoff(j->attempts + 1);
@@ -92,6 +92,18 @@ static gm_err record(struct gm_txn *txn, struct transfer *t, int64_t now)
         return gm_queue_done(txn, j);
     }
     return GM_EINTERNAL;
+}
+
+/* A job that is no longer under its leased key (another process rescheduled or removed it)
+ * is skipped: it must not cost the other outcomes of the group their commit. */
+static gm_err record(struct gm_txn *txn, struct transfer *t, int64_t now)
+{
+    gm_err e = record_job(txn, t, now);
+    if (e == GM_ENOTFOUND) {
+        gm_debug("delivery to %s: job moved meanwhile, outcome not recorded", t->job->inbox);
+        return GM_OK;
+    }
+    return e;
 }
 
 /* A fan-out job: its deliveries are queued and the job removed in one transaction. On failure
