@@ -29,6 +29,8 @@
 /* One fetch: options with defaults filled in, the deadline and the refusal reason. */
 struct fetch {
     struct gm_fetch_opts o;
+    bool rfc9421; /* sign this attempt with RFC 9421 (after a 401 to draft-cavage) */
+    bool knocked; /* the other scheme was tried already */
     char user_agent[512];
     int64_t deadline_ms;
     char why[GM_FETCH_WHY];
@@ -168,11 +170,32 @@ static gm_err build_headers(struct fetch *f, const struct gm_fetch_url *u, struc
                                      .scheme = u->scheme,
                                      .get_header = sign_header,
                                      .ctx = &view};
-        err = gm_httpsig_sign_cavage(&msg, covered, 3, f->o.signer->key_id, f->o.signer->key, &sig);
+        char *input = NULL;
+        if (f->rfc9421) {
+            static const char *const components[] = {"@method", "@target-uri", "@authority",
+                                                     "date"};
+            struct gm_httpsig_sign_opts so = {.components = components, .ncomponents = 4,
+                                              .key_id = f->o.signer->key_id, .write_alg = true,
+                                              .created = (int64_t)time(NULL)};
+            err = gm_httpsig_sign_rfc9421(&msg, &so, f->o.signer->key, &input, &sig);
+        } else {
+            err = gm_httpsig_sign_cavage(&msg, covered, 3, f->o.signer->key_id, f->o.signer->key,
+                                         &sig);
+        }
         if (err != GM_OK) {
             err = refuse(f, err == GM_ENOMEM ? err : GM_EINVAL, "cannot sign the request: %s",
                          gm_strerror(err));
             goto out;
+        }
+        if (input) {
+            int n = snprintf(line, sizeof line, "Signature-Input: %s", input);
+            free(input);
+            if ((size_t)n >= sizeof line) {
+                err = refuse(f, GM_EINVAL, "signature header too long");
+                goto out;
+            }
+            if ((err = append_header(&list, line)) != GM_OK)
+                goto out;
         }
         if ((size_t)snprintf(line, sizeof line, "Signature: %s", sig) >= sizeof line) {
             err = refuse(f, GM_EINVAL, "signature header too long");
@@ -533,6 +556,16 @@ static gm_err fetch_chain(struct fetch *f, const char *url, struct gm_fetch_resu
     for (int hops = 0;; hops++) {
         if ((err = fetch_once(f, &u, &h)) != GM_OK)
             goto out;
+        if (h.status == 401 && f->o.signer && !f->knocked) { /* double knocking */
+            f->knocked = true;
+            f->rfc9421 = !f->rfc9421;
+            gm_info("fetch: %.300s: 401, retrying with %s", u.url,
+                    f->rfc9421 ? "RFC 9421" : "draft-cavage");
+            hop_free(&h);
+            memset(&h, 0, sizeof h);
+            hops--;
+            continue;
+        }
         if (!is_redirect(h.status))
             break;
         if ((err = next_hop(f, &u, &h, hops, &next)) != GM_OK)

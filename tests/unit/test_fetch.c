@@ -45,6 +45,7 @@ struct server {
     atomic_size_t served; /* body bytes produced by streaming routes */
     pthread_mutex_t mu;   /* guards the fields below */
     bool signed_req;
+    bool rfc9421_ok; /* the last request carried a verified RFC 9421 signature */
     gm_err sig_result;
     bool covers_all;
     char key_id[128], algorithm[32], user_agent[256], accept[256], date[64], host[128];
@@ -68,6 +69,7 @@ struct route {
 
 static const struct route routes[] = {
     {"/actor", 200, AP, B_SELF, NULL, L_NONE},
+    {"/only9421", 200, AP, B_SELF, NULL, L_NONE}, /* 401 unless signed RFC 9421 (handle()) */
     {"/actor-charset", 200, AP "; charset=utf-8", B_SELF, NULL, L_NONE},
     {"/ld", 200, "application/ld+json; profile=\"" AS "\"", B_SELF, NULL, L_NONE},
     {"/ld-caps", 200, "Application/LD+JSON ; Profile=\"" AS "\"", B_SELF, NULL, L_NONE},
@@ -136,8 +138,8 @@ static void copy_header(struct MHD_Connection *c, const char *name, char *out, s
 /* Record what the request carried; verify its signature if it has one. */
 static void record(struct server *s, struct MHD_Connection *c, const char *method, const char *url)
 {
-    struct gm_httpsig_msg msg = {
-        .method = method, .target = url, .get_header = mhd_header, .ctx = c};
+    struct gm_httpsig_msg msg = {.method = method, .target = url, .scheme = "http",
+                                 .get_header = mhd_header, .ctx = c};
     struct gm_httpsig *sig = NULL;
     pthread_mutex_lock(&s->mu);
     copy_header(c, "User-Agent", s->user_agent, sizeof s->user_agent);
@@ -159,6 +161,9 @@ static void record(struct server *s, struct MHD_Connection *c, const char *metho
         s->sig_result = gm_httpsig_verify(sig, test_key, NULL);
         if (s->sig_result == GM_OK)
             s->sig_result = gm_httpsig_check_time(sig, (int64_t)time(NULL), 300, 60);
+        s->rfc9421_ok = gm_httpsig_scheme(sig) == GM_HTTPSIG_RFC9421 && s->sig_result == GM_OK;
+    } else {
+        s->rfc9421_ok = false;
     }
     gm_httpsig_free(sig);
     pthread_mutex_unlock(&s->mu);
@@ -285,9 +290,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         static const struct route missing = {"", 404, "text/plain", B_LIT, "no such route", L_NONE};
         r = &missing;
     }
+    unsigned status = (unsigned)r->status;
+    pthread_mutex_lock(&s->mu);
+    if (!strcmp(url, "/only9421") && !s->rfc9421_ok)
+        status = 401;
+    pthread_mutex_unlock(&s->mu);
     if (!(resp = build_response(s, r, host ? host : "")))
         return MHD_NO;
-    ret = MHD_queue_response(c, (unsigned)r->status, resp);
+    ret = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
@@ -816,6 +826,24 @@ static void test_redirect_loop(void **state)
     gm_fetch_result_free(&res);
 }
 
+/* Double knocking: a 401 to the draft-cavage GET is retried once, signed RFC 9421. */
+static void test_double_knock(void **state)
+{
+    struct gm_fetch_signer signer = {KEY_ID, test_key};
+    struct gm_fetch_opts o = lab_opts();
+    struct gm_fetch_result res = {0};
+    struct server *s = &servers[0];
+    char url[256];
+    o.signer = &signer;
+    unsigned before = atomic_load(&s->requests);
+    assert_int_equal(gm_fetch_json(&o, url_of(0, "/only9421", url, sizeof url), &res), GM_OK);
+    gm_fetch_result_free(&res);
+    assert_int_equal(atomic_load(&s->requests) - before, 2);
+    /* unsigned: the 401 stands */
+    o.signer = NULL;
+    assert_int_equal(gm_fetch_json(&o, url, &res), GM_EPERM);
+}
+
 static void test_signed_fetch(void **state)
 {
     struct gm_fetch_signer signer = {KEY_ID, test_key};
@@ -1043,6 +1071,7 @@ int main(void)
         cmocka_unit_test(test_cross_host_redirect),
         cmocka_unit_test(test_redirect_loop),
         cmocka_unit_test(test_signed_fetch),
+        cmocka_unit_test(test_double_knock),
         cmocka_unit_test(test_refused_before_connect),
         cmocka_unit_test(test_name_pinned),
         cmocka_unit_test(test_body_caps),
