@@ -97,10 +97,10 @@ static int relayable_type(const char *type)
     return 0;
 }
 
-/* Write Announce number N of `community` for `create`, mark the object relayed, and queue
- * the fan-out. */
+/* Write Announce number N of `community` for `activity`, mark `relayed_id` (may be NULL) as
+ * relayed, and queue the fan-out job {"seq": N, ...`job_extra`}. */
 static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
-                       json_t *create, const char *object_id)
+                       json_t *activity, const char *relayed_id, const char *job_extra)
 {
     char actor[600], id[700], followers[700], published[32];
     uint64_t seq;
@@ -116,19 +116,22 @@ static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char 
     snprintf(followers, sizeof followers, "%s/followers", actor);
     json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:O, s:[s], s:[s], s:s}", "@context",
                             "https://www.w3.org/ns/activitystreams", "id", id, "type",
-                            "Announce", "actor", actor, "object", create, "to", AS_PUBLIC, "cc",
-                            followers, "published", published);
+                            "Announce", "actor", actor, "object", activity, "to", AS_PUBLIC,
+                            "cc", followers, "published", published);
     char *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    char job[64];
-    snprintf(job, sizeof job, "{\"seq\":%llu}", (unsigned long long)seq);
+    char job[128];
+    snprintf(job, sizeof job, "{\"seq\":%llu%s}", (unsigned long long)seq,
+             job_extra ? job_extra : "");
     e = json ? gm_outbox_put(txn, community, seq, json) : GM_ENOMEM;
-    if (e == GM_OK)
-        e = gm_relayed_put(txn, community, object_id, seq);
+    if (e == GM_OK && relayed_id)
+        e = gm_relayed_put(txn, community, relayed_id, seq);
     if (e == GM_OK)
         e = gm_queue_push(txn, community, GM_RELAY_FANOUT, job, ctx->now);
     if (e == GM_OK) {
         ctx->queued++;
-        gm_info("relay: %s announces %s as %s", community, object_id, id);
+        gm_info("relay: %s announces %s %s as %s", community,
+                json_string_value(json_object_get(activity, "type")),
+                relayed_id ? relayed_id : json_string_value(json_object_get(activity, "id")), id);
     }
     free(json);
     json_decref(doc);
@@ -173,7 +176,7 @@ gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *
     if (ctx->community) {
         if (!should_relay(txn, ctx, ctx->community, doc, obj, object_id))
             return GM_OK;
-        return announce(txn, ctx, ctx->community, doc, object_id);
+        return announce(txn, ctx, ctx->community, doc, object_id, NULL);
     }
     char **names;
     size_t n;
@@ -182,7 +185,66 @@ gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *
         return e;
     for (size_t i = 0; e == GM_OK && i < n; i++)
         if (should_relay(txn, ctx, names[i], doc, obj, object_id))
-            e = announce(txn, ctx, names[i], doc, object_id);
+            e = announce(txn, ctx, names[i], doc, object_id, NULL);
+    gm_community_names_free(names, n);
+    return e;
+}
+
+/* The relayed object an Update, Delete, Like, Dislike or Undo(Like/Dislike) is about. */
+static const char *target_of(json_t *doc, const char *type)
+{
+    json_t *obj = json_object_get(doc, "object");
+    if (!strcmp(type, "Undo")) {
+        const char *inner = json_string_value(json_object_get(obj, "type"));
+        if (!inner || (strcmp(inner, "Like") != 0 && strcmp(inner, "Dislike") != 0))
+            return NULL;
+        return ref_id(json_object_get(obj, "object"));
+    }
+    return ref_id(obj);
+}
+
+/* Update/Delete/Like/Dislike/Undo inside a relayed thread, for one community. */
+static gm_err relay_follow_up(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                              json_t *doc, const char *type, const char *target)
+{
+    uint64_t seq;
+    struct gm_member *m = NULL;
+    char extra[64];
+    if (gm_relayed_get(txn, community, target, &seq) != GM_OK ||
+        gm_relayed_deleted(txn, community, target) == GM_OK)
+        return GM_OK; /* not ours, or deleted: never announced again */
+    int edit = !strcmp(type, "Update") || !strcmp(type, "Delete");
+    if (!edit) { /* votes count from members only */
+        if (gm_member_get(txn, community, ctx->actor, &m) != GM_OK)
+            return GM_OK;
+        gm_member_free(m);
+    }
+    if (!strcmp(type, "Delete")) {
+        gm_err e = gm_relayed_mark_deleted(txn, community, target);
+        if (e != GM_OK)
+            return e;
+        /* microblogs: undo the boost so it disappears; group-aware: Announce(Delete) */
+        snprintf(extra, sizeof extra, ",\"undo\":%llu", (unsigned long long)seq);
+        return announce(txn, ctx, community, doc, NULL, extra);
+    }
+    return announce(txn, ctx, community, doc, NULL, ",\"only\":\"group\"");
+}
+
+gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
+{
+    const char *type = json_string_value(json_object_get(doc, "type"));
+    const char *target = type ? target_of(doc, type) : NULL;
+    if (!target)
+        return GM_OK;
+    if (ctx->community)
+        return relay_follow_up(txn, ctx, ctx->community, doc, type, target);
+    char **names;
+    size_t n;
+    gm_err e = gm_community_list(txn, &names, &n);
+    if (e != GM_OK)
+        return e;
+    for (size_t i = 0; e == GM_OK && i < n; i++)
+        e = relay_follow_up(txn, ctx, names[i], doc, type, target);
     gm_community_names_free(names, n);
     return e;
 }
@@ -204,6 +266,33 @@ static char *micro_shape(json_t *announce)
     return s;
 }
 
+/* For microblogs, a relayed post deleted by its author: Undo of the boost (Announce `undo_seq`),
+ * so the boost disappears from their timelines. */
+static char *undo_shape(struct gm_txn *txn, const char *community, json_t *announce,
+                        uint64_t undo_seq)
+{
+    char *old_json = NULL, *s = NULL, id[800];
+    if (gm_outbox_get(txn, community, undo_seq, &old_json) != GM_OK)
+        return NULL;
+    json_t *old = json_loads(old_json, 0, NULL);
+    free(old_json);
+    const char *oid = ref_id(json_object_get(json_object_get(old, "object"), "object"));
+    json_t *actor = json_object_get(announce, "actor");
+    snprintf(id, sizeof id, "%s/undo", json_string_value(json_object_get(announce, "id")));
+    json_t *undo = oid ? json_pack("{s:s, s:s, s:s, s:O, s:{s:O, s:s, s:O, s:s}, s:O, s:O}",
+                                   "@context", "https://www.w3.org/ns/activitystreams", "id",
+                                   id, "type", "Undo", "actor", actor, "object", "id",
+                                   json_object_get(old, "id"), "type", "Announce", "actor",
+                                   actor, "object", oid, "to", json_object_get(announce, "to"),
+                                   "cc", json_object_get(announce, "cc"))
+                       : NULL;
+    if (undo)
+        s = json_dumps(undo, JSON_COMPACT);
+    json_decref(undo);
+    json_decref(old);
+    return s;
+}
+
 /* One delivery per distinct inbox (a shared inbox once), shaped by the destination software. */
 static gm_err queue_each(struct gm_txn *txn, const char *community, char **dest, size_t n,
                          const char *full, const char *micro, size_t *queued)
@@ -218,8 +307,10 @@ static gm_err queue_each(struct gm_txn *txn, const char *community, char **dest,
         struct gm_host h = {0};
         if (gm_fetch_origin(dest[i], origin, sizeof origin) == GM_OK && strstr(origin, "://"))
             gm_host_get(txn, strstr(origin, "://") + 3, &h);
-        e = gm_queue_push(txn, community, dest[i], gm_host_group_aware(h.software) ? full : micro,
-                          now);
+        const char *body = gm_host_group_aware(h.software) ? full : micro;
+        if (!body) /* nothing this destination can read (a vote or an edit, for a microblog) */
+            continue;
+        e = gm_queue_push(txn, community, dest[i], body, now);
         if (e == GM_OK)
             (*queued)++;
     }
@@ -231,15 +322,22 @@ gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *com
 {
     json_t *job = json_loads(activity, 0, NULL), *announce_doc = NULL;
     json_int_t seq = json_integer_value(json_object_get(job, "seq"));
+    json_int_t undo = json_integer_value(json_object_get(job, "undo"));
+    int group_only = json_object_get(job, "only") != NULL;
     char *full = NULL, *micro = NULL, **dest = NULL;
     struct gm_member **members = NULL;
     size_t n = 0;
     gm_err e = seq > 0 ? gm_outbox_get(txn, community, (uint64_t)seq, &full) : GM_EINVAL;
     (void)base_url;
     *queued = 0;
-    if (e == GM_OK && (!(announce_doc = json_loads(full, 0, NULL)) ||
-                       !(micro = micro_shape(announce_doc))))
+    if (e == GM_OK && !(announce_doc = json_loads(full, 0, NULL)))
         e = GM_ESTORE;
+    if (e == GM_OK && !group_only) {
+        micro = undo > 0 ? undo_shape(txn, community, announce_doc, (uint64_t)undo)
+                         : micro_shape(announce_doc);
+        if (!micro)
+            e = GM_ESTORE;
+    }
     if (e == GM_OK)
         e = gm_member_list(txn, community, &members, &n);
     if (e == GM_OK && n && !(dest = calloc(n, sizeof *dest)))

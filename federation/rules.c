@@ -159,9 +159,11 @@ gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
         return GM_OK;
     if (!strcmp(type, "Follow"))
         return on_follow(txn, ctx, doc);
-    if (!strcmp(type, "Undo"))
-        return on_undo(txn, ctx, doc);
+    if (!strcmp(type, "Undo")) { /* of a Follow (membership) or of a vote (relayed) */
+        gm_err e = on_undo(txn, ctx, doc);
+        return e == GM_OK ? gm_relay_on_activity(txn, ctx, doc) : e;
+    }
     if (!strcmp(type, "Create"))
         return gm_relay_on_create(txn, ctx, doc);
-    return GM_OK;
+    return gm_relay_on_activity(txn, ctx, doc); /* Update, Delete, Like ... in relayed threads */
 }

@@ -151,10 +151,37 @@ gm_err gm_relayed_get(struct gm_txn *txn, const char *community, const char *obj
     int rc = mdb_get(txn->txn, txn->st->dbi[DBI_RELAYED], &k, &v);
     if (rc)
         return gm_store_map_err(rc, "relayed get");
-    if (v.mv_size != 8)
+    if (v.mv_size != 8 && v.mv_size != 9) /* 9: a trailing byte marks it deleted */
         return GM_ESTORE;
     *seq = gm_store_from_be64(v.mv_data);
     return GM_OK;
+}
+
+gm_err gm_relayed_mark_deleted(struct gm_txn *txn, const char *community, const char *object_id)
+{
+    char buf[KEY_MAX + 1];
+    unsigned char val[9];
+    uint64_t seq;
+    MDB_val k, v = {9, val};
+    gm_err e = gm_relayed_get(txn, community, object_id, &seq);
+    if (e != GM_OK || (e = relayed_key(object_id, community, buf, &k)) != GM_OK)
+        return e;
+    gm_store_be64(seq, val);
+    val[8] = 1;
+    return gm_store_map_err(mdb_put(txn->txn, txn->st->dbi[DBI_RELAYED], &k, &v, 0),
+                            "relayed delete");
+}
+
+gm_err gm_relayed_deleted(struct gm_txn *txn, const char *community, const char *object_id)
+{
+    char buf[KEY_MAX + 1];
+    MDB_val k, v;
+    if (relayed_key(object_id, community, buf, &k) != GM_OK)
+        return GM_ENOTFOUND;
+    int rc = mdb_get(txn->txn, txn->st->dbi[DBI_RELAYED], &k, &v);
+    if (rc)
+        return gm_store_map_err(rc, "relayed get");
+    return v.mv_size == 9 ? GM_OK : GM_ENOTFOUND;
 }
 
 gm_err gm_relayed_put(struct gm_txn *txn, const char *community, const char *object_id,

@@ -22,7 +22,15 @@
  * not a member, not addressed, already relayed) is GM_OK with nothing written. */
 gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 
-/* Expand fan-out job `activity` ({"seq": N}) of `community` into deliveries, inside `txn`.
+/* Relay what happens inside a relayed thread (inside the activity's write transaction): the
+ * author's Update and Delete of a relayed object, and members' Like, Dislike and their Undo.
+ * Group-aware servers get Announce(activity); microblogs get, for a Delete, an Undo of the
+ * original Announce (the boost disappears) and nothing for the others. A deleted object is never
+ * announced again. Anything else: GM_OK, nothing written. */
+gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
+
+/* Expand fan-out job `activity` ({"seq": N}, with "only":"group" or "undo": M for follow-ups)
+ * of `community` into deliveries, inside `txn`.
  * GM_OK: *queued deliveries were queued. */
 gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *community,
                        const char *activity, size_t *queued);

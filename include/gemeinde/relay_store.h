@@ -29,6 +29,12 @@ gm_err gm_relayed_get(struct gm_txn *txn, const char *community, const char *obj
                       uint64_t *seq);
 gm_err gm_relayed_put(struct gm_txn *txn, const char *community, const char *object_id,
                       uint64_t seq);
+/* Mark a relayed object deleted by its author (it is never announced again, nor its edits).
+ * GM_ENOTFOUND if it was never relayed. */
+gm_err gm_relayed_mark_deleted(struct gm_txn *txn, const char *community, const char *object_id);
+/* GM_OK if `object_id` was relayed by `community` and deleted since, else GM_ENOTFOUND. */
+gm_err gm_relayed_deleted(struct gm_txn *txn, const char *community, const char *object_id);
+
 /* The community that relayed `object_id` first, if any (for replies through the shared
  * inbox). GM_OK: `community` filled. */
 gm_err gm_relayed_find(struct gm_txn *txn, const char *object_id, char *community,

@@ -176,6 +176,100 @@ static void fanout_dedupes_and_shapes(void **state)
     gm_jobs_free(jobs, n);
 }
 
+/* Expand every queued fan-out job; return the deliveries queued, in due order. */
+static void expand_all(struct fixture *f, struct gm_job ***out, size_t *n_out)
+{
+    struct gm_job **jobs;
+    size_t n, queued;
+    assert_int_equal(gm_queue_take_due(f->txn, 2000, 2000, 100, &jobs, &n), GM_OK);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(jobs[i]->inbox, GM_RELAY_FANOUT);
+        assert_int_equal(gm_relay_expand(f->txn, BASE, "demo", jobs[i]->activity, &queued), GM_OK);
+        assert_int_equal(gm_queue_done(f->txn, jobs[i]), GM_OK);
+    }
+    gm_jobs_free(jobs, n);
+    assert_int_equal(gm_queue_take_due(f->txn, 2000000000, 2000000000, 100, out, n_out), GM_OK);
+    for (size_t i = 0; i < *n_out; i++)
+        assert_int_equal(gm_queue_done(f->txn, (*out)[i]), GM_OK);
+}
+
+static json_t *body_for(struct gm_job **jobs, size_t n, const char *inbox)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(jobs[i]->inbox, inbox))
+            return json_loads(jobs[i]->activity, 0, NULL);
+    return NULL;
+}
+
+#define MASTO "https://masto.example/inbox"
+#define LEMMY "https://lemmy.example/inbox"
+
+static void follow_ups_in_relayed_threads(void **state)
+{
+    struct fixture *f = *state;
+    struct gm_job **jobs;
+    size_t n;
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
+    expand_all(f, &jobs, &n);
+    gm_jobs_free(jobs, n);
+    /* a member's Like: group-aware servers only */
+    json_t *like = json_pack("{s:s, s:s, s:s, s:s}", "id", BOB "/likes/1", "type", "Like",
+                             "actor", BOB, "object", ALICE "/notes/1");
+    assert_int_equal(apply(f, "demo", BOB, json_incref(like)), 1);
+    expand_all(f, &jobs, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(jobs[0]->inbox, LEMMY);
+    json_t *a = json_loads(jobs[0]->activity, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(a, "object"), "type")), "Like");
+    json_decref(a);
+    gm_jobs_free(jobs, n);
+    /* a non-member's Like: nothing */
+    json_t *eve_like = json_pack("{s:s, s:s, s:s, s:s}", "id", EVE "/likes/1", "type", "Like",
+                                 "actor", EVE, "object", ALICE "/notes/1");
+    assert_int_equal(apply(f, "demo", EVE, eve_like), 0);
+    /* Undo of the Like: group-aware only */
+    json_t *undo = json_pack("{s:s, s:s, s:s, s:o}", "id", BOB "/undo/1", "type", "Undo", "actor",
+                             BOB, "object", like);
+    assert_int_equal(apply(f, "demo", BOB, undo), 1);
+    expand_all(f, &jobs, &n);
+    assert_int_equal(n, 1);
+    gm_jobs_free(jobs, n);
+    /* the author's Update: group-aware only */
+    json_t *update = create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "");
+    json_object_set_new(update, "type", json_string("Update"));
+    json_object_set_new(update, "id", json_string(ALICE "/updates/1"));
+    assert_int_equal(apply(f, "demo", ALICE, update), 1);
+    expand_all(f, &jobs, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(jobs[0]->inbox, LEMMY);
+    gm_jobs_free(jobs, n);
+    /* the author's Delete: microblogs get Undo(Announce 1), group-aware Announce(Delete) */
+    json_t *del = json_pack("{s:s, s:s, s:s, s:s}", "id", ALICE "/deletes/1", "type", "Delete",
+                            "actor", ALICE, "object", ALICE "/notes/1");
+    assert_int_equal(apply(f, "demo", ALICE, del), 1);
+    expand_all(f, &jobs, &n);
+    assert_int_equal(n, 2);
+    json_t *m = body_for(jobs, n, MASTO), *l = body_for(jobs, n, LEMMY);
+    assert_string_equal(json_string_value(json_object_get(m, "type")), "Undo");
+    json_t *undone = json_object_get(m, "object");
+    assert_string_equal(json_string_value(json_object_get(undone, "id")), DEMO "/announces/1");
+    assert_string_equal(json_string_value(json_object_get(undone, "object")), ALICE "/notes/1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(l, "object"), "type")),
+                        "Delete");
+    json_decref(m);
+    json_decref(l);
+    gm_jobs_free(jobs, n);
+    /* deleted: never announced again, nor edited */
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 0);
+    json_t *update2 = create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "");
+    json_object_set_new(update2, "type", json_string("Update"));
+    assert_int_equal(apply(f, "demo", ALICE, update2), 0);
+    /* a Like of something never relayed: nothing */
+    json_t *stray = json_pack("{s:s, s:s, s:s, s:s}", "id", BOB "/likes/2", "type", "Like",
+                              "actor", BOB, "object", EVE "/notes/9");
+    assert_int_equal(apply(f, "demo", BOB, stray), 0);
+}
+
 static void outbox_pages(void **state)
 {
     struct fixture *f = *state;
@@ -207,6 +301,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(which_creates_are_relayed, setup, teardown),
         cmocka_unit_test_setup_teardown(fanout_dedupes_and_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(follow_ups_in_relayed_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
