@@ -129,9 +129,12 @@ static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char 
         e = gm_queue_push(txn, community, GM_RELAY_FANOUT, job, ctx->now);
     if (e == GM_OK) {
         ctx->queued++;
-        gm_info("relay: %s announces %s %s as %s", community,
-                json_string_value(json_object_get(activity, "type")),
-                relayed_id ? relayed_id : json_string_value(json_object_get(activity, "id")), id);
+        if (relayed_id)
+            gm_info("relay: %s announces %s as %s", community, relayed_id, id);
+        else
+            gm_info("relay: %s announces the %s %s as %s", community,
+                    json_string_value(json_object_get(activity, "type")),
+                    json_string_value(json_object_get(activity, "id")), id);
     }
     free(json);
     json_decref(doc);
