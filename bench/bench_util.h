@@ -4,12 +4,15 @@
  * a bounded wait, /proc readings (peak RSS, CPU time of another process), percentiles, removing
  * a temporary folder, and an HTTP load client (bu_drive: libcurl multi driven through
  * curl_multi_socket_action on epoll, C requests in flight over C keep-alive HTTP/1.1
- * connections, per-request latency). Functions return -1 on failure after saying why on
- * stderr. Needs _XOPEN_SOURCE 700 (nftw) before any include; Linux (epoll, /proc). */
+ * connections, per-request latency), a temporary node (bu_node: config, CLI commands, `serve`
+ * started and stopped), `openssl speed rsa2048`, and raising the file descriptor limit.
+ * Functions return -1 on failure after saying why on stderr. Needs _XOPEN_SOURCE 700 (nftw)
+ * before any include; Linux (epoll, /proc). */
 #ifndef GEMEINDE_BENCH_UTIL_H
 #define GEMEINDE_BENCH_UTIL_H
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -19,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -144,6 +148,37 @@ static inline double bu_proc_cpu_s(pid_t pid)
     free(text);
     long hz = sysconf(_SC_CLK_TCK);
     return ok && hz > 0 ? (double)(ut + st) / (double)hz : -1.0;
+}
+
+/* User + system CPU seconds of each thread of a process (/proc/PID/task/TID/stat): up to `max`
+ * (tid, seconds) pairs. Returns how many, or -1. */
+static inline int bu_proc_threads_cpu(pid_t pid, long *tids, double *cpu, int max)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/task", (long)pid);
+    DIR *dir = opendir(path);
+    struct dirent *e;
+    int n = 0;
+    if (!dir)
+        return -1;
+    while (n < max && (e = readdir(dir)))
+        if (e->d_name[0] >= '0' && e->d_name[0] <= '9') {
+            char stat_path[320];
+            snprintf(stat_path, sizeof stat_path, "/proc/%ld/task/%s/stat", (long)pid, e->d_name);
+            char *text = bu_read_file(stat_path, 4096);
+            char *p = text ? strrchr(text, ')') : NULL;
+            unsigned long long ut = 0, st = 0;
+            long hz = sysconf(_SC_CLK_TCK);
+            if (p && hz > 0 &&
+                sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) ==
+                    2) {
+                tids[n] = strtol(e->d_name, NULL, 10);
+                cpu[n++] = (double)(ut + st) / (double)hz;
+            }
+            free(text);
+        }
+    closedir(dir);
+    return n;
 }
 
 /* CPU seconds the whole machine has been busy (all CPUs, /proc/stat); -1 on failure. */
@@ -432,6 +467,148 @@ out:
     if (rc != 0)
         fprintf(stderr, "bench_inbox: the client failed\n");
     return rc;
+}
+
+/* ---- a temporary node ------------------------------------------------------------------- */
+
+#define BU_CLI_TIMEOUT_MS 60000
+#define BU_START_TIMEOUT_MS 10000
+#define BU_STOP_TIMEOUT_MS 30000
+
+/* A node in a temporary folder: its configuration, data, port file and logs. */
+struct bu_node {
+    char dir[256], config[320], data_dir[320], port_file[320], log[320], cli_log[320];
+    pid_t pid; /* of `serve`, 0 when not running */
+    unsigned port;
+};
+
+/* Make the folder ($TMPDIR or /tmp, "gm-bench-XXXXXX") and write a configuration with
+ * data_dir, `listen = 127.0.0.1:0`, loopback fetches allowed, log_level = warn, then
+ * `extra` (more "key = value\n" lines, may be ""). Remove n->dir with bu_rmtree. */
+static inline int bu_node_init(struct bu_node *n, const char *extra)
+{
+    const char *tmp = getenv("TMPDIR");
+    char text[2048];
+    memset(n, 0, sizeof *n);
+    snprintf(n->dir, sizeof n->dir, "%s/gm-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(n->dir)) {
+        fprintf(stderr, "bench: mkdtemp: %s\n", strerror(errno));
+        n->dir[0] = '\0';
+        return -1;
+    }
+    snprintf(n->config, sizeof n->config, "%s/gemeinde.conf", n->dir);
+    snprintf(n->data_dir, sizeof n->data_dir, "%s/data", n->dir);
+    snprintf(n->port_file, sizeof n->port_file, "%s/port", n->dir);
+    snprintf(n->log, sizeof n->log, "%s/serve.log", n->dir);
+    snprintf(n->cli_log, sizeof n->cli_log, "%s/cli.log", n->dir);
+    snprintf(text, sizeof text,
+             "data_dir = %s\nlisten = 127.0.0.1:0\nallow_private_addresses = true\n"
+             "allow_http_fetch = true\nlog_level = warn\n%s",
+             n->data_dir, extra ? extra : "");
+    return bu_write_file(n->config, text);
+}
+
+/* Print a log file (its first 8 kB) to stderr when it is not empty. */
+static inline void bu_dump_log(const char *path)
+{
+    char *text = bu_read_file(path, 8192);
+    if (text && text[0])
+        fprintf(stderr, "--- %s ---\n%s\n---\n", path, text);
+    free(text);
+}
+
+/* Run `binary -c CONFIG sub verb arg` and wait for it; 0 when it exits with 0. */
+static inline int bu_node_cli(const struct bu_node *n, const char *binary, const char *sub,
+                              const char *verb, const char *arg)
+{
+    char *argv[] = {(char *)binary, "-c", (char *)n->config, (char *)sub, (char *)verb,
+                    (char *)arg,    NULL};
+    pid_t pid = bu_spawn(argv, n->cli_log);
+    int st = pid > 0 ? bu_wait(pid, BU_CLI_TIMEOUT_MS) : -1;
+    if (st != 0) {
+        fprintf(stderr, "bench: `gemeinde %s %s %s` failed (%d)\n", sub, verb, arg, st);
+        bu_dump_log(n->cli_log);
+        return -1;
+    }
+    return 0;
+}
+
+/* Start `binary -c CONFIG serve --port-file F` and wait for the bound port (n->port). */
+static inline int bu_node_start(struct bu_node *n, const char *binary)
+{
+    char *argv[] = {(char *)binary, "-c", n->config, "serve", "--port-file", n->port_file, NULL};
+    unlink(n->port_file);
+    if ((n->pid = bu_spawn(argv, n->log)) < 0) {
+        n->pid = 0;
+        return -1;
+    }
+    double deadline = bu_now_s() + BU_START_TIMEOUT_MS / 1000.0;
+    while (bu_now_s() < deadline) {
+        char *text = bu_read_file(n->port_file, 32);
+        n->port = text ? (unsigned)strtoul(text, NULL, 10) : 0;
+        free(text);
+        if (n->port)
+            return 0;
+        if (waitpid(n->pid, NULL, WNOHANG) == n->pid) {
+            n->pid = 0;
+            break;
+        }
+        bu_sleep_ms(10);
+    }
+    fprintf(stderr, "bench: the daemon did not start\n");
+    bu_dump_log(n->log);
+    return -1;
+}
+
+/* SIGTERM and wait; 0 on a clean exit (or when it was not running). */
+static inline int bu_node_stop(struct bu_node *n)
+{
+    if (n->pid <= 0)
+        return 0;
+    kill(n->pid, SIGTERM);
+    int st = bu_wait(n->pid, BU_STOP_TIMEOUT_MS);
+    n->pid = 0;
+    if (st != 0) {
+        fprintf(stderr, "bench: the daemon did not stop cleanly (%d)\n", st);
+        bu_dump_log(n->log);
+    }
+    return st == 0 ? 0 : -1;
+}
+
+/* sign/s and verify/s of `openssl speed -seconds 3 rsa2048` (one core); -1 if unavailable. */
+static inline void bu_openssl_speed(double *sign_s, double *verify_s)
+{
+    char line[512];
+    *sign_s = *verify_s = -1;
+    FILE *p = popen("openssl speed -seconds 3 rsa2048 2>/dev/null </dev/null", "r");
+    if (!p)
+        return;
+    while (fgets(line, sizeof line, p)) {
+        unsigned bits;
+        double ts, tv, s, v;
+        if (sscanf(line, "rsa %u bits %lfs %lfs %lf %lf", &bits, &ts, &tv, &s, &v) == 5 &&
+            bits == 2048) {
+            *sign_s = s;
+            *verify_s = v;
+        }
+    }
+    pclose(p);
+}
+
+/* Raise the soft RLIMIT_NOFILE to the hard limit (children started later inherit it).
+ * Returns the new soft limit, or -1. */
+static inline long bu_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return -1;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            fprintf(stderr, "bench: setrlimit(RLIMIT_NOFILE): %s\n", strerror(errno));
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? 1L << 30 : (long)rl.rlim_cur;
 }
 
 #endif

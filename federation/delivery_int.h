@@ -48,7 +48,7 @@ struct transfer {
     int knocked;                      /* already retried with the other scheme */
     int probe;                        /* sent to an unavailable host as its daily probe */
     CURL *easy;
-    struct curl_slist *headers, *pin;
+    struct curl_slist *headers;
     struct gm_fetch_addrs addrs;
     int allow_private;
     enum outcome outcome;

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0
  * delivery_prep.c - one delivery: the destination passes the same guard as fetches (resolved,
- * private ranges refused, address pinned, socket re-checked), unavailable hosts are skipped
+ * private ranges refused, and the socket curl opens must be one of the checked addresses - no
+ * CURLOPT_RESOLVE pin here: pins never leave the long-lived multi handle's DNS cache, which
+ * libcurl scans after every transfer; the socket check refuses a rebound address all the
+ * same), unavailable hosts are skipped
  * (one probe a day), the POST is signed by its community in the scheme the host accepted last
  * (draft-cavage by default), and the answer is classified: done, retry or drop. */
 #include <stdio.h>
@@ -186,9 +189,8 @@ void gm_delivery_reset(struct transfer *t)
 {
     curl_easy_cleanup(t->easy);
     curl_slist_free_all(t->headers);
-    curl_slist_free_all(t->pin);
     t->easy = NULL;
-    t->headers = t->pin = NULL;
+    t->headers = NULL;
     t->status = 0;
     t->retry_after = 0;
 }
@@ -212,8 +214,6 @@ gm_err gm_delivery_prepare(struct gm_delivery *d, struct transfer *t)
     if (e == GM_OK)
         e = gm_fetch_resolve(&u, t->allow_private, &t->addrs, why, sizeof why);
     if (e == GM_OK)
-        e = gm_fetch_pin_list(&u, &t->addrs, &t->pin);
-    if (e == GM_OK)
         e = sign_headers(d, t, &u, key);
     if (e == GM_OK && !(t->easy = curl_easy_init()))
         e = GM_ENOMEM;
@@ -229,7 +229,6 @@ gm_err gm_delivery_prepare(struct gm_delivery *d, struct transfer *t)
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, t->job->activity);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(t->job->activity));
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(c, CURLOPT_RESOLVE, t->pin);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);

@@ -161,7 +161,7 @@ gm_err gm_relayed_mark_deleted(struct gm_txn *txn, const char *community, const 
 {
     char buf[KEY_MAX + 1];
     unsigned char val[9];
-    uint64_t seq;
+    uint64_t seq = 0;
     MDB_val k, v = {9, val};
     gm_err e = gm_relayed_get(txn, community, object_id, &seq);
     if (e != GM_OK || (e = relayed_key(object_id, community, buf, &k)) != GM_OK)
