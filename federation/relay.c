@@ -21,8 +21,7 @@
 
 static const char *ref_id(json_t *v)
 {
-    return json_is_string(v) ? json_string_value(v)
-                             : json_string_value(json_object_get(v, "id"));
+    return json_is_string(v) ? json_string_value(v) : json_string_value(json_object_get(v, "id"));
 }
 
 /* Does field `key` of `obj` (a string or an array of strings/objects) contain `url`? */
@@ -115,9 +114,9 @@ static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char 
     snprintf(id, sizeof id, "%s/announces/%llu", actor, (unsigned long long)seq);
     snprintf(followers, sizeof followers, "%s/followers", actor);
     json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:O, s:[s], s:[s], s:s}", "@context",
-                            "https://www.w3.org/ns/activitystreams", "id", id, "type",
-                            "Announce", "actor", actor, "object", activity, "to", AS_PUBLIC,
-                            "cc", followers, "published", published);
+                            "https://www.w3.org/ns/activitystreams", "id", id, "type", "Announce",
+                            "actor", actor, "object", activity, "to", AS_PUBLIC, "cc", followers,
+                            "published", published);
     char *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     char job[128];
     snprintf(job, sizeof job, "{\"seq\":%llu%s}", (unsigned long long)seq,
@@ -156,17 +155,29 @@ static int should_relay(struct gm_txn *txn, const struct gm_rules_ctx *ctx, cons
     if (gm_relayed_get(txn, community, object_id, &seq) == GM_OK)
         return 0; /* announced already */
     if (!is_public(create, obj)) {
-        gm_info("relay: %s: %s is not public, acknowledged and not relayed", community,
-                object_id);
+        gm_info("relay: %s: %s is not public, acknowledged and not relayed", community, object_id);
         return 0;
     }
     if (gm_member_get(txn, community, ctx->actor, &m) != GM_OK) {
-        gm_info("relay: %s: %s is not a member, %s not relayed", community, ctx->actor,
-                object_id);
+        gm_info("relay: %s: %s is not a member, %s not relayed", community, ctx->actor, object_id);
         return 0;
     }
     gm_member_free(m);
     return 1;
+}
+
+/* The fan-out option of a post: replies stay off microblog timelines when the community says
+ * so (timeline flooding is the most common complaint about group boosts). */
+static const char *post_extra(struct gm_txn *txn, const char *community, json_t *obj)
+{
+    struct gm_community *c = NULL;
+    int replies = 1;
+    if (!json_object_get(obj, "inReplyTo") || json_is_null(json_object_get(obj, "inReplyTo")))
+        return NULL;
+    if (gm_community_get(txn, community, &c) == GM_OK)
+        replies = c->microblog_replies;
+    gm_community_free(c);
+    return replies ? NULL : ",\"only\":\"group\"";
 }
 
 gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
@@ -179,7 +190,8 @@ gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *
     if (ctx->community) {
         if (!should_relay(txn, ctx, ctx->community, doc, obj, object_id))
             return GM_OK;
-        return announce(txn, ctx, ctx->community, doc, object_id, NULL);
+        return announce(txn, ctx, ctx->community, doc, object_id,
+                        post_extra(txn, ctx->community, obj));
     }
     char **names;
     size_t n;
@@ -188,7 +200,7 @@ gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *
         return e;
     for (size_t i = 0; e == GM_OK && i < n; i++)
         if (should_relay(txn, ctx, names[i], doc, obj, object_id))
-            e = announce(txn, ctx, names[i], doc, object_id, NULL);
+            e = announce(txn, ctx, names[i], doc, object_id, post_extra(txn, names[i], obj));
     gm_community_names_free(names, n);
     return e;
 }
@@ -282,13 +294,13 @@ static char *undo_shape(struct gm_txn *txn, const char *community, json_t *annou
     const char *oid = ref_id(json_object_get(json_object_get(old, "object"), "object"));
     json_t *actor = json_object_get(announce, "actor");
     snprintf(id, sizeof id, "%s/undo", json_string_value(json_object_get(announce, "id")));
-    json_t *undo = oid ? json_pack("{s:s, s:s, s:s, s:O, s:{s:O, s:s, s:O, s:s}, s:O, s:O}",
-                                   "@context", "https://www.w3.org/ns/activitystreams", "id",
-                                   id, "type", "Undo", "actor", actor, "object", "id",
-                                   json_object_get(old, "id"), "type", "Announce", "actor",
-                                   actor, "object", oid, "to", json_object_get(announce, "to"),
-                                   "cc", json_object_get(announce, "cc"))
-                       : NULL;
+    json_t *undo =
+        oid ? json_pack("{s:s, s:s, s:s, s:O, s:{s:O, s:s, s:O, s:s}, s:O, s:O}", "@context",
+                        "https://www.w3.org/ns/activitystreams", "id", id, "type", "Undo", "actor",
+                        actor, "object", "id", json_object_get(old, "id"), "type", "Announce",
+                        "actor", actor, "object", oid, "to", json_object_get(announce, "to"), "cc",
+                        json_object_get(announce, "cc"))
+            : NULL;
     if (undo)
         s = json_dumps(undo, JSON_COMPACT);
     json_decref(undo);

@@ -105,8 +105,7 @@ static json_t *outbox_page(struct gm_txn *txn, const char *community, const char
         snprintf(id, sizeof id, "%s?before=%llu", base, (unsigned long long)before);
     else
         snprintf(id, sizeof id, "%s?page=true", base);
-    snprintf(next, sizeof next, "%s?before=%llu", base,
-             (unsigned long long)(n ? seqs[n - 1] : 0));
+    snprintf(next, sizeof next, "%s?before=%llu", base, (unsigned long long)(n ? seqs[n - 1] : 0));
     return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s*}", "@context",
                      "https://www.w3.org/ns/activitystreams", "id", id, "type",
                      "OrderedCollectionPage", "partOf", base, "orderedItems", list, "next",
@@ -166,10 +165,63 @@ gm_err gm_actor_get_announce(struct gm_app *app, const struct gm_http_req *req,
     return GM_OK;
 }
 
+static uint64_t parse_seq(const char *s);
+
+#define FOLLOWERS_PAGE 50
+
+/* Page `page` (1-based) of a visible follower list: the members' actor ids. */
+static json_t *followers_page(struct gm_txn *txn, const char *community, const char *base,
+                              uint64_t page, size_t total)
+{
+    struct gm_member **m = NULL;
+    size_t n = 0;
+    char id[720], next[720];
+    if (gm_member_list(txn, community, &m, &n) != GM_OK)
+        return NULL;
+    json_t *items = json_array();
+    size_t from = (size_t)(page - 1) * FOLLOWERS_PAGE;
+    for (size_t i = from; items && i < n && i < from + FOLLOWERS_PAGE; i++)
+        json_array_append_new(items, json_string(m[i]->actor));
+    gm_members_free(m, n);
+    snprintf(id, sizeof id, "%s?page=%llu", base, (unsigned long long)page);
+    snprintf(next, sizeof next, "%s?page=%llu", base, (unsigned long long)page + 1);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s*}", "@context",
+                     "https://www.w3.org/ns/activitystreams", "id", id, "type",
+                     "OrderedCollectionPage", "partOf", base, "totalItems", (json_int_t)total,
+                     "orderedItems", items, "next", from + FOLLOWERS_PAGE < total ? next : NULL);
+}
+
+/* The member count always; the list itself only when the community made it visible. */
 gm_err gm_actor_get_followers(struct gm_app *app, const struct gm_http_req *req,
                               struct gm_http_resp *resp)
 {
-    return counted_collection(app, req, resp, "/followers", 1);
+    struct gm_community *c;
+    struct gm_txn *txn;
+    size_t total = 0;
+    gm_err e = load(app, req, resp, &c, &total);
+    if (e != GM_OK)
+        return e;
+    int visible = c->followers_visible;
+    char *base = gm_actor_url(app, c->name, "/followers");
+    gm_community_free(c);
+    uint64_t page = parse_seq(gm_http_req_query(req, "page"));
+    if (!base || (e = gm_txn_begin(app->st, false, &txn)) != GM_OK) {
+        free(base);
+        return base ? e : GM_ENOMEM;
+    }
+    json_t *doc;
+    if (visible && page) {
+        doc = followers_page(txn, req->param, base, page, total);
+    } else {
+        char first[720];
+        snprintf(first, sizeof first, "%s?page=1", base);
+        doc = gm_actor_collection_json(base, total, NULL);
+        if (doc && visible && total)
+            json_object_set_new(doc, "first", json_string(first));
+    }
+    gm_txn_abort(txn);
+    free(base);
+    return gm_http_resp_json(resp, doc, GM_AP_CONTENT_TYPE);
 }
 
 gm_err gm_actor_get_featured(struct gm_app *app, const struct gm_http_req *req,

@@ -24,6 +24,7 @@ int gm_cli_open_store(const struct gm_config *cfg, struct gm_store **st)
 
 struct edits {
     const char *title, *summary;
+    int followers_visible, microblog_replies; /* -1: unchanged, 0/1 */
     const char *rules[GM_RULES_MAX + 1];
     int n_rules, no_rules, json, yes;
 };
@@ -31,9 +32,24 @@ struct edits {
 static int parse_edits(int argc, char **argv, struct edits *ed, const char *sub)
 {
     memset(ed, 0, sizeof *ed);
+    ed->followers_visible = ed->microblog_replies = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
+        int *flag = !strcmp(a, "--followers-visible")   ? &ed->followers_visible
+                    : !strcmp(a, "--microblog-replies") ? &ed->microblog_replies
+                                                        : NULL;
+        if (flag && has_val) {
+            const char *v = argv[++i];
+            *flag = !strcmp(v, "yes") || !strcmp(v, "true")   ? 1
+                    : !strcmp(v, "no") || !strcmp(v, "false") ? 0
+                                                              : -2;
+            if (*flag == -2) {
+                fprintf(stderr, "gemeinde community %s: %s takes yes or no, not '%s'\n", sub, a, v);
+                return GM_EXIT_USAGE;
+            }
+            continue;
+        }
         if (!strcmp(a, "--title") && has_val)
             ed->title = argv[++i];
         else if (!strcmp(a, "--summary") && has_val)
@@ -67,6 +83,10 @@ static int apply_edits(struct gm_community *c, const struct edits *ed)
         e = gm_community_set_title(c, ed->title);
     if (e == GM_OK && ed->summary)
         e = gm_community_set_summary(c, ed->summary);
+    if (ed->followers_visible >= 0)
+        c->followers_visible = ed->followers_visible;
+    if (ed->microblog_replies >= 0)
+        c->microblog_replies = ed->microblog_replies;
     if (ed->no_rules || ed->n_rules)
         gm_community_clear_rules(c);
     for (int i = 0; e == GM_OK && i < ed->n_rules && i <= GM_RULES_MAX; i++)
@@ -102,9 +122,11 @@ static json_t *community_json(const struct gm_config *cfg, const struct gm_commu
     for (size_t i = 0; rules && i < c->n_rules; i++)
         json_array_append_new(rules, json_string(c->rules[i]));
     char *h = handle(cfg, c->name);
-    json_t *doc = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:I, s:s}", "name", c->name, "handle", h,
-                            "title", c->title, "summary", c->summary, "rules", rules, "created",
-                            (json_int_t)c->created, "public_key_pem", c->public_key_pem);
+    json_t *doc = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:I, s:s, s:{s:b, s:b}}", "name", c->name,
+                            "handle", h, "title", c->title, "summary", c->summary, "rules", rules,
+                            "created", (json_int_t)c->created, "public_key_pem", c->public_key_pem,
+                            "settings", "followers_visible", c->followers_visible,
+                            "microblog_replies", c->microblog_replies);
     free(h);
     return doc;
 }
@@ -131,6 +153,8 @@ static void print_text(const struct gm_config *cfg, const struct gm_community *c
         printf("  summary: %s\n", c->summary);
     for (size_t i = 0; i < c->n_rules; i++)
         printf("  rule %zu:  %s\n", i + 1, c->rules[i]);
+    printf("  followers visible: %s\n  replies to microblogs: %s\n",
+           c->followers_visible ? "yes" : "no", c->microblog_replies ? "yes" : "no");
     free(h);
 }
 
@@ -160,9 +184,15 @@ static gm_err do_create(struct gm_txn *txn, void *p)
     return gm_community_create(txn, a->c, a->private_pem);
 }
 
-static gm_err do_update(struct gm_txn *txn, void *p) { return gm_community_update(txn, p); }
+static gm_err do_update(struct gm_txn *txn, void *p)
+{
+    return gm_community_update(txn, p);
+}
 
-static gm_err do_delete(struct gm_txn *txn, void *p) { return gm_community_delete(txn, p); }
+static gm_err do_delete(struct gm_txn *txn, void *p)
+{
+    return gm_community_delete(txn, p);
+}
 
 static int report(gm_err e, const char *name)
 {

@@ -96,6 +96,7 @@ gm_err gm_community_new(const char *name, struct gm_community **out)
     if (!c)
         return GM_ENOMEM;
     strcpy(c->name, name);
+    c->microblog_replies = true;
     c->title = strdup(name);
     c->summary = strdup("");
     if (!c->title || !c->summary) {

@@ -18,6 +18,7 @@ static void usage(FILE *out)
             "  community list [--json]\n"
             "  community show NAME [--json]\n"
             "  community set NAME [--title T] [--summary S] [--rule TEXT]... [--no-rules]\n"
+            "                [--followers-visible yes|no] [--microblog-replies yes|no]\n"
             "  community delete NAME --yes\n"
             "  members NAME [--json]             list a community's members\n"
             "  members NAME --remove ACTOR       end a membership\n"

@@ -26,6 +26,9 @@ struct gm_community {
     size_t n_rules;
     int64_t created;      /* unix seconds */
     char *public_key_pem; /* SPKI PEM */
+    /* Settings. */
+    bool followers_visible; /* the followers collection lists members (default: count only) */
+    bool microblog_replies; /* microblogs get replies too (default), or top-level posts only */
 };
 
 /* True if `name` is 1-64 characters of [a-z0-9_]. */

@@ -270,6 +270,35 @@ static void follow_ups_in_relayed_threads(void **state)
     assert_int_equal(apply(f, "demo", BOB, stray), 0);
 }
 
+/* With microblog_replies off, replies reach group-aware servers only; the setting survives
+ * storage. */
+static void replies_kept_off_microblogs(void **state)
+{
+    struct fixture *f = *state;
+    struct gm_community *c;
+    struct gm_job **jobs;
+    size_t n;
+    assert_int_equal(gm_community_get(f->txn, "demo", &c), GM_OK);
+    assert_true(c->microblog_replies); /* the default */
+    assert_false(c->followers_visible);
+    c->microblog_replies = false;
+    assert_int_equal(gm_community_update(f->txn, c), GM_OK);
+    gm_community_free(c);
+    assert_int_equal(gm_community_get(f->txn, "demo", &c), GM_OK);
+    assert_false(c->microblog_replies);
+    gm_community_free(c);
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
+    expand_all(f, &jobs, &n);
+    assert_int_equal(n, 2); /* a top-level post goes everywhere */
+    gm_jobs_free(jobs, n);
+    assert_int_equal(apply(f, "demo", BOB, create(BOB, "2", "[\"" PUBLIC "\"]", "[]",
+                                                  ",\"inReplyTo\":\"" ALICE "/notes/1\"")), 1);
+    expand_all(f, &jobs, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(jobs[0]->inbox, LEMMY);
+    gm_jobs_free(jobs, n);
+}
+
 static void outbox_pages(void **state)
 {
     struct fixture *f = *state;
@@ -302,6 +331,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(fanout_dedupes_and_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(outbox_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(follow_ups_in_relayed_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(replies_kept_off_microblogs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 
 #include "gemeinde/app.h"
 #include "gemeinde/community.h"
+#include "gemeinde/members.h"
 #include "gemeinde/router.h"
 #include "gemeinde/store.h"
 #include "test_util.h"
@@ -331,6 +332,59 @@ static void collections_and_instance(void **state)
     }
 }
 
+/* Followers: the count always; the list only when the community makes it visible. */
+static void followers_visibility(void **state)
+{
+    struct fx *fx = *state;
+    struct gm_txn *txn;
+    struct gm_community *c;
+    char actor[64];
+    assert_int_equal(gm_txn_begin(fx->st, true, &txn), GM_OK);
+    for (int i = 0; i < 60; i++) {
+        snprintf(actor, sizeof actor, "https://m.example/u/%02d", i);
+        struct gm_member m = {.actor = actor, .inbox = "https://m.example/inbox", .since = 1};
+        assert_int_equal(gm_member_put(txn, "demo", &m), GM_OK);
+    }
+    assert_int_equal(gm_txn_commit(txn), GM_OK);
+    struct gm_http_resp resp;
+    struct tu_req r;
+    dispatch(&fx->app, "GET", "/c/demo/followers", NULL, NULL, &resp);
+    json_t *doc = tu_resp_json(&resp);
+    assert_int_equal(json_integer_value(json_object_get(doc, "totalItems")), 60);
+    assert_null(json_object_get(doc, "orderedItems")); /* hidden */
+    assert_null(json_object_get(doc, "first"));
+    json_decref(doc);
+    gm_http_resp_clear(&resp);
+    /* made visible: pages of 50 */
+    assert_int_equal(gm_txn_begin(fx->st, true, &txn), GM_OK);
+    assert_int_equal(gm_community_get(txn, "demo", &c), GM_OK);
+    c->followers_visible = true;
+    assert_int_equal(gm_community_update(txn, c), GM_OK);
+    gm_community_free(c);
+    assert_int_equal(gm_txn_commit(txn), GM_OK);
+    dispatch(&fx->app, "GET", "/c/demo/followers", NULL, NULL, &resp);
+    doc = tu_resp_json(&resp);
+    assert_string_equal(tu_jstr(doc, "first"), BASE "/c/demo/followers?page=1");
+    json_decref(doc);
+    gm_http_resp_clear(&resp);
+    for (int page = 1; page <= 2; page++) {
+        tu_req_init(&r, "GET", "/c/demo/followers", NULL);
+        tu_req_add_query(&r, "page", page == 1 ? "1" : "2");
+        memset(&resp, 0, sizeof resp);
+        gm_router_dispatch(&fx->app, &r.req, &resp);
+        doc = tu_resp_json(&resp);
+        assert_string_equal(tu_jstr(doc, "type"), "OrderedCollectionPage");
+        assert_int_equal(json_array_size(json_object_get(doc, "orderedItems")),
+                         page == 1 ? 50 : 10);
+        if (page == 1)
+            assert_string_equal(tu_jstr(doc, "next"), BASE "/c/demo/followers?page=2");
+        else
+            assert_null(json_object_get(doc, "next"));
+        json_decref(doc);
+        gm_http_resp_clear(&resp);
+    }
+}
+
 static void discovery_through_router(void **state)
 {
     struct fx *fx = *state;
@@ -415,6 +469,7 @@ int main(void)
         T(head_served_like_get),        T(trailing_slash_tolerated), T(group_content_negotiation),
         T(missing_community_404),       T(collections_and_instance), T(discovery_through_router),
         T(fresh_community_regression),
+        T(followers_visibility),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
