@@ -30,6 +30,7 @@
 
 struct intake {
     json_t *doc;
+    struct gm_remote_actor *moved_to; /* a Move's target, fetched and checked */
     int rewritten; /* the origin rules replaced an embedded object by its id */
     const char *actor, *type, *id;
     struct gm_httpsig *sig;
@@ -158,6 +159,55 @@ static gm_err verify_signer(struct gm_app *app, const struct gm_http_req *req,
     return e;
 }
 
+/* alsoKnownAs of `doc` (string or array) contains `actor`. */
+static int also_known_as(json_t *doc, const char *actor)
+{
+    json_t *aka = json_object_get(doc, "alsoKnownAs"), *v;
+    size_t i;
+    if (json_is_string(aka))
+        return !strcmp(json_string_value(aka), actor);
+    json_array_foreach(aka, i, v)
+    {
+        if (json_is_string(v) && !strcmp(json_string_value(v), actor))
+            return 1;
+    }
+    return 0;
+}
+
+/* A Move (account migration): the actor moves itself, and the target - fetched from its own
+ * origin, never trusted from the body - must name the actor in alsoKnownAs. Needs the
+ * network: first pass defers. */
+static gm_err check_move(struct gm_app *app, const struct gm_http_req *req,
+                         struct gm_http_resp *resp, struct intake *in, const char **why)
+{
+    json_t *obj = json_object_get(in->doc, "object");
+    const char *object = json_is_string(obj) ? json_string_value(obj)
+                                             : json_string_value(json_object_get(obj, "id"));
+    json_t *tgt = json_object_get(in->doc, "target");
+    const char *target = json_is_string(tgt) ? json_string_value(tgt)
+                                             : json_string_value(json_object_get(tgt, "id"));
+    json_t *tdoc = NULL;
+    if (!object || strcmp(object, in->actor) != 0 || !target || !strcmp(target, in->actor)) {
+        *why = "a Move must move its own actor to another";
+        return GM_EFORBID;
+    }
+    if (!req->deferred) {
+        resp->defer = 1;
+        return GM_OK;
+    }
+    gm_err e = gm_keycache_fetch_actor(app, target, &in->moved_to, &tdoc);
+    if (e != GM_OK) {
+        *why = "the Move target could not be fetched from its origin";
+        return e == GM_ENOMEM ? e : GM_EFORBID;
+    }
+    if (!also_known_as(tdoc, in->actor) || strcmp(in->moved_to->id, target) != 0) {
+        *why = "the Move target does not list the actor in alsoKnownAs";
+        e = GM_EFORBID;
+    }
+    json_decref(tdoc);
+    return e;
+}
+
 struct commit_arg {
     struct gm_activity_rec rec;
     struct gm_rules_ctx rules;
@@ -192,7 +242,7 @@ static gm_err store_activity(struct gm_app *app, const struct gm_http_req *req,
         .rec = {.id = in->id, .community = req->param, .actor = in->actor, .type = in->type,
                 .json = json, .received = now},
         .rules = {.base_url = app->base_url, .community = req->param, .actor = in->actor,
-                  .now = now},
+                  .now = now, .moved_to = in->moved_to},
         .doc = in->doc};
     gm_err e = gm_committer_run(app->committer, app->st, commit_fn, &arg);
     free(json);
@@ -252,6 +302,9 @@ gm_err gm_inbox_post(struct gm_app *app, const struct gm_http_req *req,
     if ((e = gm_inbox_check_origin(in.doc, in.actor, &why)) != GM_OK)
         goto out;
     in.rewritten = json_object_get(in.doc, "object") != object_before;
+    if (!strcmp(in.type, "Move") && ((e = check_move(app, req, resp, &in, &why)) != GM_OK ||
+                                     resp->defer))
+        goto out;
     if ((e = store_activity(app, req, &in, &duplicate)) != GM_OK)
         goto out;
     gm_debug("inbox %s: %s %s from %s%s", req->path, in.type, in.id ? in.id : "(no id)",
@@ -263,6 +316,7 @@ out:
     if (e != GM_OK && why)
         e = refuse(req, resp, e, why);
     free(owner);
+    gm_remote_actor_free(in.moved_to);
     gm_httpsig_free(in.sig);
     json_decref(in.doc);
     return e;

@@ -346,3 +346,39 @@ gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remot
     gate_leave(hash, e, (int64_t)time(NULL));
     return e;
 }
+
+gm_err gm_keycache_fetch_actor(struct gm_app *app, const char *url,
+                               struct gm_remote_actor **info, json_t **doc)
+{
+    struct gm_fetch_budget budget = {1};
+    struct gm_fetch_result res = {0};
+    struct gm_remote_actor *a = NULL;
+    struct gm_txn *txn;
+    EVP_PKEY *signer_key = NULL;
+    if (load_signer(app, &signer_key) != GM_OK)
+        signer_key = NULL;
+    gm_err e = fetch(app, signer_key, &budget, url, &res);
+    EVP_PKEY_free(signer_key);
+    if (e != GM_OK)
+        return e;
+    const char *id = json_string_value(json_object_get(res.doc, "id"));
+    if (!id || !(a = actor_info(res.doc, id))) {
+        gm_fetch_result_free(&res);
+        return GM_EPERM; /* not an actor with an inbox on its own origin */
+    }
+    if ((e = gm_txn_begin(app->st, true, &txn)) == GM_OK) {
+        if ((e = gm_remote_actor_put(txn, a)) == GM_OK)
+            e = gm_txn_commit(txn);
+        else
+            gm_txn_abort(txn);
+    }
+    if (e != GM_OK) {
+        gm_remote_actor_free(a);
+        gm_fetch_result_free(&res);
+        return e;
+    }
+    *info = a;
+    *doc = json_incref(res.doc);
+    gm_fetch_result_free(&res);
+    return GM_OK;
+}

@@ -152,6 +152,43 @@ static gm_err on_undo(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
     return e == GM_ENOTFOUND ? GM_OK : e;
 }
 
+/* The member `ctx->actor` of `community`, if any, becomes ctx->moved_to (same since, same
+ * Follow), as Mastodon's account migration expects. */
+static gm_err move_member(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
+                          const char *community)
+{
+    struct gm_member *old;
+    gm_err e = gm_member_get(txn, community, ctx->actor, &old);
+    if (e != GM_OK)
+        return e == GM_ENOTFOUND ? GM_OK : e;
+    struct gm_member moved = {.actor = ctx->moved_to->id, .inbox = ctx->moved_to->inbox,
+                              .shared_inbox = ctx->moved_to->shared_inbox,
+                              .follow_id = old->follow_id, .since = old->since};
+    if ((e = gm_member_put(txn, community, &moved)) == GM_OK &&
+        (e = gm_member_delete(txn, community, ctx->actor)) == GM_OK)
+        gm_info("rules: %s moved to %s, membership of %s carried over", ctx->actor,
+                ctx->moved_to->id, community);
+    gm_member_free(old);
+    return e;
+}
+
+static gm_err on_move(struct gm_txn *txn, struct gm_rules_ctx *ctx)
+{
+    if (!ctx->moved_to)
+        return GM_OK;
+    if (ctx->community)
+        return move_member(txn, ctx, ctx->community);
+    char **names;
+    size_t n;
+    gm_err e = gm_community_list(txn, &names, &n);
+    if (e != GM_OK)
+        return e;
+    for (size_t i = 0; e == GM_OK && i < n; i++)
+        e = move_member(txn, ctx, names[i]);
+    gm_community_names_free(names, n);
+    return e;
+}
+
 gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
 {
     const char *type = json_string_value(json_object_get(doc, "type"));
@@ -159,6 +196,8 @@ gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
         return GM_OK;
     if (!strcmp(type, "Follow"))
         return on_follow(txn, ctx, doc);
+    if (!strcmp(type, "Move"))
+        return on_move(txn, ctx);
     if (!strcmp(type, "Undo")) { /* of a Follow (membership) or of a vote (relayed) */
         gm_err e = on_undo(txn, ctx, doc);
         return e == GM_OK ? gm_relay_on_activity(txn, ctx, doc) : e;

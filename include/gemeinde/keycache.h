@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "gemeinde/remote.h"
 
 struct gm_app;
@@ -32,6 +34,12 @@ gm_err gm_keycache_fetch(struct gm_app *app, const char *key_id, struct gm_remot
  * GM_EINVAL: not a usable public key. */
 struct evp_pkey_st;
 gm_err gm_keycache_pkey(const struct gm_remote_key *k, struct evp_pkey_st **out);
+
+/* Fetch the actor document at `url` from its origin (signed by the instance actor; deferral
+ * threads only). GM_OK: *info (inboxes, yours) and *doc (new reference) are set; the actor is
+ * also stored in the remote-actor cache. Errors as gm_keycache_fetch. */
+gm_err gm_keycache_fetch_actor(struct gm_app *app, const char *url,
+                               struct gm_remote_actor **info, json_t **doc);
 
 /* May a cached key be refetched now after a failed verification? */
 bool gm_keycache_may_refetch(const struct gm_remote_key *k, int64_t now);

@@ -17,12 +17,18 @@ struct gm_rules_ctx {
     const char *actor;     /* verified actor id */
     int64_t now;
     int queued;            /* out: deliveries queued (so the caller can wake delivery) */
+    /* For a Move: the target actor, fetched from its origin, whose alsoKnownAs lists `actor`
+     * (the inbox checked it); NULL otherwise. Borrowed. */
+    const struct gm_remote_actor *moved_to;
 };
+
+struct gm_remote_actor;
 
 /* Apply `doc` (borrowed; already shape- and origin-checked). Unknown or irrelevant activities
  * change nothing and return GM_OK. Handled: Follow of one of our communities (member recorded,
  * Accept embedding the Follow queued to the follower's inbox); Undo of such a Follow (member
- * removed); Create addressed to a community by a member (relayed: see relay.h). Errors are
+ * removed); Move to an actor that lists the mover in alsoKnownAs (memberships carried over);
+ * Create addressed to a community by a member (relayed: see relay.h). Errors are
  * storage errors; the caller's transaction then must not commit. */
 gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 

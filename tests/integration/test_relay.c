@@ -439,6 +439,65 @@ static void test_undo_follow(void **state)
     rw->w.finished = 1;
 }
 
+/* Serve a moved-to account at `path` of `peer`, listing `aka` (may be NULL) in alsoKnownAs. */
+static void serve_moved(struct gm_fp *peer, const char *path, const struct gm_fp_key *key,
+                        const char *aka)
+{
+    char key_id[240];
+    snprintf(key_id, sizeof key_id, "%s#main-key", gm_fp_url(peer, path));
+    char *text = gm_fp_actor_json(gm_fp_url(peer, path), key_id, key->pem);
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    if (aka)
+        json_object_set_new(doc, "alsoKnownAs", json_pack("[s]", aka));
+    char *body = dump(doc);
+    struct gm_fp_doc d = {.body = body};
+    assert_int_equal(gm_fp_serve(peer, path, &d), 0);
+    free(body);
+    json_decref(doc);
+}
+
+/* Move: refused unless the target names the mover in alsoKnownAs (fetched from the target's
+ * origin); then the membership belongs to the new account, and posts reach it. */
+static void test_move(void **state)
+{
+    struct relay_world *rw = *state;
+    struct person alice = person(rw->w.a, "alice", &alice_k, 0);
+    join(rw, &alice, 1);
+    char target[200], *body;
+    long status;
+    struct gm_fp_sig s = {.key_id = alice.key_id, .key = alice.key->key};
+    /* a target that does not list alice: 403, nothing changes */
+    snprintf(target, sizeof target, "%s", gm_fp_url(rw->w.b, "/users/stranger"));
+    serve_moved(rw->w.b, "/users/stranger", &bob_k, NULL);
+    json_t *move = activity(&alice, "Move", "move-1", json_string(alice.id));
+    json_object_set_new(move, "target", json_string(target));
+    body = dump(move);
+    status = gm_fp_post(&rw->w.d, COMMUNITY_INBOX, body, &s, NULL);
+    free(body);
+    json_decref(move);
+    assert_int_equal(status, 403);
+    assert_int_equal(total_items(rw, "/c/town/followers"), 1);
+    /* the real new account lists alice: the membership moves */
+    snprintf(target, sizeof target, "%s", gm_fp_url(rw->w.b, "/users/alice2"));
+    serve_moved(rw->w.b, "/users/alice2", &bob_k, alice.id);
+    move = activity(&alice, "Move", "move-2", json_string(alice.id));
+    json_object_set_new(move, "target", json_string(target));
+    body = dump(move);
+    post_as(rw, &alice, body, "Move");
+    free(body);
+    json_decref(move);
+    struct gm_h_run run;
+    assert_int_equal(gm_h_cli(&rw->w.env, &run, "members", "town", "--json", NULL), 0);
+    json_t *members = json_loads(run.out, 0, NULL);
+    gm_h_run_clear(&run);
+    assert_int_equal(json_array_size(members), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(members, 0), "actor")),
+                        target);
+    json_decref(members);
+    rw->w.finished = 1;
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(int argc, char **argv)
@@ -450,6 +509,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         T(test_follow_accept), T(test_announce_fanout), T(test_not_relayed),
         T(test_retry_500),     T(test_drop_410),        T(test_undo_follow),
+        T(test_move),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     gm_fp_key_clear(&alice_k);

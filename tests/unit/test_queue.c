@@ -196,6 +196,40 @@ static void follow_accept_undo(void **state)
     json_decref(doc);
 }
 
+/* Move: the membership goes to the new account, keeping its date and Follow. */
+static void move_carries_membership(void **state)
+{
+    struct fixture *f = *state;
+    add_community(f->txn, "demo");
+    add_community(f->txn, "other");
+    struct gm_member old = {.actor = "https://a.example/u/alice", .inbox = "https://a.example/u/alice/inbox",
+                            .follow_id = "https://a.example/f/1", .since = 500};
+    assert_int_equal(gm_member_put(f->txn, "demo", &old), GM_OK);
+    struct gm_remote_actor to = {.id = "https://b.example/u/alice2",
+                                 .inbox = "https://b.example/u/alice2/inbox",
+                                 .shared_inbox = "https://b.example/inbox", .fetched_at = 1};
+    struct gm_rules_ctx ctx = {.base_url = "https://groups.example", .actor = old.actor,
+                               .now = 1000, .moved_to = &to}; /* shared inbox: all communities */
+    json_t *move = json_pack("{s:s, s:s, s:s, s:s}", "type", "Move", "actor", old.actor, "object",
+                             old.actor, "target", to.id);
+    assert_int_equal(gm_rules_apply(f->txn, &ctx, move), GM_OK);
+    struct gm_member *m;
+    assert_int_equal(gm_member_get(f->txn, "demo", old.actor, &m), GM_ENOTFOUND);
+    assert_int_equal(gm_member_get(f->txn, "demo", to.id, &m), GM_OK);
+    assert_int_equal(m->since, 500);
+    assert_string_equal(m->shared_inbox, "https://b.example/inbox");
+    assert_string_equal(m->follow_id, "https://a.example/f/1");
+    gm_member_free(m);
+    assert_int_equal(gm_member_get(f->txn, "other", to.id, &m), GM_ENOTFOUND); /* not a member */
+    /* without a checked target (the inbox refused it), nothing moves */
+    ctx.moved_to = NULL;
+    ctx.actor = to.id;
+    assert_int_equal(gm_rules_apply(f->txn, &ctx, move), GM_OK);
+    assert_int_equal(gm_member_get(f->txn, "demo", to.id, &m), GM_OK);
+    gm_member_free(m);
+    json_decref(move);
+}
+
 static void follow_without_known_inbox(void **state)
 {
     struct fixture *f = *state;
@@ -240,6 +274,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(members_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(follow_accept_undo, setup, teardown),
         cmocka_unit_test_setup_teardown(follow_without_known_inbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(move_carries_membership, setup, teardown),
         cmocka_unit_test(backoff_schedule),
         cmocka_unit_test(local_community_url),
     };
