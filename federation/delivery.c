@@ -115,10 +115,14 @@ static void expand(struct gm_delivery *d, struct transfer *t)
     t->outcome = OUT_EXPANDED;
     if (gm_txn_begin(d->app->st, true, &txn) != GM_OK)
         return;
+    char *next = NULL;
     gm_err e = gm_relay_expand(txn, d->app->base_url, t->job->community, t->job->activity,
-                               &queued);
+                               &queued, &next);
     if (e == GM_OK)
         e = gm_queue_done(txn, t->job);
+    if (e == GM_OK && next) /* the next batch, due at once */
+        e = gm_queue_push(txn, t->job->community, GM_RELAY_FANOUT, next, (int64_t)time(NULL));
+    free(next);
     if (e == GM_OK)
         gm_txn_commit(txn);
     else
@@ -126,8 +130,8 @@ static void expand(struct gm_delivery *d, struct transfer *t)
     if (e != GM_OK)
         gm_warn("relay: fan-out of %s %s failed: %s", t->job->community, t->job->activity,
                 gm_strerror(e));
-    else if (queued)
-        gm_delivery_kick(d);
+    else
+        gm_delivery_kick(d); /* deliveries, or the next batch, are due */
 }
 
 /* An outcome to record with the next group of commits. */

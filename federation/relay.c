@@ -264,11 +264,6 @@ gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t
     return e;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The Announce for a server that cannot read Announce(Create): the same, object by id. */
 static char *micro_shape(json_t *announce)
 {
@@ -308,24 +303,31 @@ static char *undo_shape(struct gm_txn *txn, const char *community, json_t *annou
     return s;
 }
 
-/* One delivery per distinct inbox (a shared inbox once), shaped by the destination software. */
-static gm_err queue_each(struct gm_txn *txn, const char *community, char **dest, size_t n,
-                         const char *full, const char *micro, size_t *queued)
+/* One delivery per distinct inbox (a shared inbox once, across all batches), shaped by the
+ * destination software. */
+static gm_err queue_each(struct gm_txn *txn, const char *community, uint64_t seq,
+                         struct gm_member **members, size_t n, const char *full,
+                         const char *micro, size_t *queued)
 {
     int64_t now = (int64_t)time(NULL);
     gm_err e = GM_OK;
-    qsort(dest, n, sizeof *dest, cmp_str);
     for (size_t i = 0; e == GM_OK && i < n; i++) {
-        if (i && !strcmp(dest[i], dest[i - 1]))
+        const char *dest = members[i]->shared_inbox ? members[i]->shared_inbox
+                                                    : members[i]->inbox;
+        if ((e = gm_fanout_mark(txn, community, seq, dest)) == GM_EEXISTS) {
+            e = GM_OK;
             continue;
+        }
+        if (e != GM_OK)
+            break;
         char origin[GM_FETCH_MAX_ORIGIN];
         struct gm_host h = {0};
-        if (gm_fetch_origin(dest[i], origin, sizeof origin) == GM_OK && strstr(origin, "://"))
+        if (gm_fetch_origin(dest, origin, sizeof origin) == GM_OK && strstr(origin, "://"))
             gm_host_get(txn, strstr(origin, "://") + 3, &h);
         const char *body = gm_host_group_aware(h.software) ? full : micro;
         if (!body) /* nothing this destination can read (a vote or an edit, for a microblog) */
             continue;
-        e = gm_queue_push(txn, community, dest[i], body, now);
+        e = gm_queue_push(txn, community, dest, body, now);
         if (e == GM_OK)
             (*queued)++;
     }
@@ -333,18 +335,20 @@ static gm_err queue_each(struct gm_txn *txn, const char *community, char **dest,
 }
 
 gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *community,
-                       const char *activity, size_t *queued)
+                       const char *activity, size_t *queued, char **next_job)
 {
     json_t *job = json_loads(activity, 0, NULL), *announce_doc = NULL;
     json_int_t seq = json_integer_value(json_object_get(job, "seq"));
     json_int_t undo = json_integer_value(json_object_get(job, "undo"));
+    const char *after = json_string_value(json_object_get(job, "after"));
     int group_only = json_object_get(job, "only") != NULL;
-    char *full = NULL, *micro = NULL, **dest = NULL;
+    char *full = NULL, *micro = NULL;
     struct gm_member **members = NULL;
     size_t n = 0;
     gm_err e = seq > 0 ? gm_outbox_get(txn, community, (uint64_t)seq, &full) : GM_EINVAL;
     (void)base_url;
     *queued = 0;
+    *next_job = NULL;
     if (e == GM_OK && !(announce_doc = json_loads(full, 0, NULL)))
         e = GM_ESTORE;
     if (e == GM_OK && !group_only) {
@@ -354,17 +358,23 @@ gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *com
             e = GM_ESTORE;
     }
     if (e == GM_OK)
-        e = gm_member_list(txn, community, &members, &n);
-    if (e == GM_OK && n && !(dest = calloc(n, sizeof *dest)))
-        e = GM_ENOMEM;
-    for (size_t i = 0; e == GM_OK && i < n; i++)
-        dest[i] = members[i]->shared_inbox ? members[i]->shared_inbox : members[i]->inbox;
+        e = gm_member_page(txn, community, after, GM_RELAY_BATCH, &members, &n);
     if (e == GM_OK)
-        e = queue_each(txn, community, dest, n, full, micro, queued);
+        e = queue_each(txn, community, (uint64_t)seq, members, n, full, micro, queued);
+    if (e == GM_OK && n == GM_RELAY_BATCH) { /* more members: continue in a later batch */
+        json_object_set_new(job, "after", json_string(members[n - 1]->actor));
+        if (!(*next_job = json_dumps(job, JSON_COMPACT)))
+            e = GM_ENOMEM;
+    } else if (e == GM_OK) {
+        e = gm_fanout_clear(txn, community, (uint64_t)seq);
+    }
     if (e == GM_OK)
-        gm_info("relay: %s announce %lld fanned out to %zu inboxes (%zu members)", community,
-                (long long)seq, *queued, n);
-    free(dest);
+        gm_info("relay: %s announce %lld fanned out to %zu inboxes (%zu members)%s", community,
+                (long long)seq, *queued, n, *next_job ? ", more to come" : "");
+    if (e != GM_OK) {
+        free(*next_job);
+        *next_job = NULL;
+    }
     gm_members_free(members, n);
     free(full);
     free(micro);

@@ -2,6 +2,7 @@
  * members_store.c - members in LMDB. Keys are "community NUL actor": community names never
  * contain NUL, so the composite is unambiguous and one community's members are one key range. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,20 +117,27 @@ gm_err gm_member_delete(struct gm_txn *txn, const char *community, const char *a
                             "member delete");
 }
 
-/* Walk one community's key range; `fn` gets each member (borrowed) or is NULL to count. */
-static gm_err walk(struct gm_txn *txn, const char *community, struct gm_member ***list,
-                   size_t *count)
+/* Walk one community's key range from the first actor after `after` (NULL: the start),
+ * collecting up to `max` members into *list (NULL: only count them). */
+static gm_err walk(struct gm_txn *txn, const char *community, const char *after, size_t max,
+                   struct gm_member ***list, size_t *count)
 {
+    char start[KEY_MAX + 1];
     size_t clen = strlen(community) + 1, n = 0;
     MDB_cursor *cur;
     MDB_val k = {clen, (void *)community}, v;
+    if (after && make_key(community, after, start, &k) != GM_OK)
+        return GM_EINVAL;
     int rc = mdb_cursor_open(txn->txn, txn->st->dbi[DBI_MEMBERS], &cur);
     if (rc)
         return gm_store_map_err(rc, "cursor");
     gm_err e = GM_OK;
     struct gm_member **out = NULL;
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && after && k.mv_size == clen + strlen(after) &&
+        !memcmp((const char *)k.mv_data + clen, after, strlen(after)))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT); /* strictly after */
+    for (; rc == 0 && n < max; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (k.mv_size < clen || memcmp(k.mv_data, community, clen) != 0)
             break;
         if (list) {
@@ -161,10 +169,16 @@ static gm_err walk(struct gm_txn *txn, const char *community, struct gm_member *
 gm_err gm_member_list(struct gm_txn *txn, const char *community, struct gm_member ***out,
                       size_t *count)
 {
-    return walk(txn, community, out, count);
+    return walk(txn, community, NULL, SIZE_MAX, out, count);
+}
+
+gm_err gm_member_page(struct gm_txn *txn, const char *community, const char *after, size_t max,
+                      struct gm_member ***out, size_t *count)
+{
+    return walk(txn, community, after, max, out, count);
 }
 
 gm_err gm_member_count(struct gm_txn *txn, const char *community, size_t *count)
 {
-    return walk(txn, community, NULL, count);
+    return walk(txn, community, NULL, SIZE_MAX, NULL, count);
 }

@@ -221,3 +221,52 @@ gm_err gm_relayed_find(struct gm_txn *txn, const char *object_id, char *communit
     return e;
 }
 
+
+/* Fan-out marks: "community NUL seq(8 BE) inbox" -> "". */
+static gm_err fanout_key(const char *community, uint64_t seq, const char *inbox,
+                         unsigned char *buf, MDB_val *k)
+{
+    size_t c = strlen(community), i = inbox ? strlen(inbox) : 0;
+    if (!c || c + 9 + i > KEY_MAX)
+        return GM_EINVAL;
+    memcpy(buf, community, c + 1);
+    gm_store_be64(seq, buf + c + 1);
+    if (i)
+        memcpy(buf + c + 9, inbox, i);
+    *k = (MDB_val){c + 9 + i, buf};
+    return GM_OK;
+}
+
+gm_err gm_fanout_mark(struct gm_txn *txn, const char *community, uint64_t seq, const char *inbox)
+{
+    unsigned char buf[KEY_MAX + 1];
+    MDB_val k, v = {0, ""};
+    gm_err e = fanout_key(community, seq, inbox, buf, &k);
+    if (e != GM_OK)
+        return e;
+    return gm_store_map_err(mdb_put(txn->txn, txn->st->dbi[DBI_FANOUT], &k, &v, MDB_NOOVERWRITE),
+                            "fanout mark");
+}
+
+gm_err gm_fanout_clear(struct gm_txn *txn, const char *community, uint64_t seq)
+{
+    unsigned char prefix[KEY_MAX + 1];
+    MDB_cursor *cur;
+    MDB_val k, v, p;
+    gm_err e = fanout_key(community, seq, NULL, prefix, &p);
+    if (e != GM_OK)
+        return e;
+    int rc = mdb_cursor_open(txn->txn, txn->st->dbi[DBI_FANOUT], &cur);
+    if (rc)
+        return gm_store_map_err(rc, "cursor");
+    for (;;) {
+        k = p;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (rc != 0 || k.mv_size < p.mv_size || memcmp(k.mv_data, p.mv_data, p.mv_size) != 0)
+            break;
+        if ((rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? GM_OK : gm_store_map_err(rc, "fanout clear");
+}

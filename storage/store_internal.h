@@ -22,7 +22,8 @@ enum gm_dbi {
     DBI_QUEUE,       /* due (8 BE) seq (8 BE) -> delivery job JSON */
     DBI_HOSTS,       /* host[:port] -> scheme, failing_since, last_probe (3 x 8 BE), software */
     DBI_OUTBOX,      /* community NUL seq (8 BE) -> Announce JSON */
-    DBI_RELAYED,     /* object id NUL community -> announce seq (8 BE) */
+    DBI_RELAYED,     /* object id NUL community -> announce seq (8 BE) [+ deleted byte] */
+    DBI_FANOUT,      /* community NUL seq (8 BE) inbox -> "" (dedupe across fan-out batches) */
     DBI_COUNT
 };
 

@@ -32,6 +32,10 @@ gm_err gm_member_delete(struct gm_txn *txn, const char *community, const char *a
 gm_err gm_member_list(struct gm_txn *txn, const char *community, struct gm_member ***out,
                       size_t *count);
 void gm_members_free(struct gm_member **list, size_t count);
+/* Up to `max` members of `community` with actor ids after `after` (NULL: from the first), in
+ * actor order. GM_OK: *out as gm_member_list (*count may be 0 at the end). */
+gm_err gm_member_page(struct gm_txn *txn, const char *community, const char *after, size_t max,
+                      struct gm_member ***out, size_t *count);
 gm_err gm_member_count(struct gm_txn *txn, const char *community, size_t *count);
 
 #endif

@@ -29,10 +29,15 @@ gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *
  * announced again. Anything else: GM_OK, nothing written. */
 gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 
-/* Expand fan-out job `activity` ({"seq": N}, with "only":"group" or "undo": M for follow-ups)
- * of `community` into deliveries, inside `txn`.
- * GM_OK: *queued deliveries were queued. */
+/* Members expanded per transaction: a large audience is fanned out in background batches. */
+#define GM_RELAY_BATCH 1000
+
+/* Expand the next batch of fan-out job `activity` ({"seq": N}, with "only":"group" or
+ * "undo": M for follow-ups, and "after": the last member done) of `community` into deliveries,
+ * inside `txn`. Destination inboxes are deduplicated across batches.
+ * GM_OK: *queued deliveries were queued, and *next_job is the job for the next batch (a new
+ * string) or NULL when the fan-out is complete. */
 gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *community,
-                       const char *activity, size_t *queued);
+                       const char *activity, size_t *queued, char **next_job);
 
 #endif

@@ -40,4 +40,10 @@ gm_err gm_relayed_deleted(struct gm_txn *txn, const char *community, const char 
 gm_err gm_relayed_find(struct gm_txn *txn, const char *object_id, char *community,
                        size_t size);
 
+/* Fan-out dedupe across batches: GM_OK the first time (community, announce seq, inbox) is
+ * marked, GM_EEXISTS after. */
+gm_err gm_fanout_mark(struct gm_txn *txn, const char *community, uint64_t seq, const char *inbox);
+/* Forget the marks of a finished fan-out. */
+gm_err gm_fanout_clear(struct gm_txn *txn, const char *community, uint64_t seq);
+
 #endif

@@ -154,7 +154,10 @@ static void fanout_dedupes_and_shapes(void **state)
     assert_int_equal(gm_queue_take_due(f->txn, 1000, 1000, 10, &jobs, &n), GM_OK);
     assert_int_equal(n, 1);
     assert_string_equal(jobs[0]->inbox, GM_RELAY_FANOUT);
-    assert_int_equal(gm_relay_expand(f->txn, BASE, "demo", jobs[0]->activity, &queued), GM_OK);
+    char *next = NULL;
+    assert_int_equal(gm_relay_expand(f->txn, BASE, "demo", jobs[0]->activity, &queued, &next),
+                     GM_OK);
+    assert_null(next); /* 3 members: one batch */
     assert_int_equal(gm_queue_done(f->txn, jobs[0]), GM_OK);
     gm_jobs_free(jobs, n);
     /* alice and bob share masto.example's inbox: 2 deliveries for 3 members */
@@ -184,7 +187,10 @@ static void expand_all(struct fixture *f, struct gm_job ***out, size_t *n_out)
     assert_int_equal(gm_queue_take_due(f->txn, 2000, 2000, 100, &jobs, &n), GM_OK);
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(jobs[i]->inbox, GM_RELAY_FANOUT);
-        assert_int_equal(gm_relay_expand(f->txn, BASE, "demo", jobs[i]->activity, &queued), GM_OK);
+        char *next = NULL;
+        assert_int_equal(
+            gm_relay_expand(f->txn, BASE, "demo", jobs[i]->activity, &queued, &next), GM_OK);
+        assert_null(next);
         assert_int_equal(gm_queue_done(f->txn, jobs[i]), GM_OK);
     }
     gm_jobs_free(jobs, n);
@@ -299,6 +305,40 @@ static void replies_kept_off_microblogs(void **state)
     gm_jobs_free(jobs, n);
 }
 
+/* A large audience in batches of GM_RELAY_BATCH: a shared inbox gets one delivery across all
+ * batches, and the dedupe marks are gone when the fan-out is complete. */
+static void fanout_in_batches(void **state)
+{
+    struct fixture *f = *state;
+    char actor[64], inbox[80];
+    for (int i = 0; i < 2500; i++) { /* even: behind big.example's shared inbox; odd: own */
+        snprintf(actor, sizeof actor, "https://m%d.example/u/%04d", i % 2 ? i : 0, i);
+        snprintf(inbox, sizeof inbox, "%s/inbox", actor);
+        member(f->txn, actor, inbox, i % 2 ? NULL : "https://big.example/inbox");
+    }
+    assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
+    struct gm_job **jobs;
+    size_t n, total = 0, batches = 0;
+    assert_int_equal(gm_queue_take_due(f->txn, 1000, 1000, 10, &jobs, &n), GM_OK);
+    assert_int_equal(n, 1);
+    char *job = strdup(jobs[0]->activity);
+    gm_jobs_free(jobs, n);
+    while (job) {
+        size_t queued;
+        char *next = NULL;
+        assert_int_equal(gm_relay_expand(f->txn, BASE, "demo", job, &queued, &next), GM_OK);
+        total += queued;
+        batches++;
+        free(job);
+        job = next;
+    }
+    /* 2,503 members (alice, bob and carol too): masto's and lemmy's shared inboxes, big.example
+     * once, and 1,250 personal inboxes */
+    assert_int_equal(batches, 3);
+    assert_int_equal(total, 2 + 1 + 1250);
+    assert_int_equal(gm_fanout_mark(f->txn, "demo", 1, "https://big.example/inbox"), GM_OK);
+}
+
 static void outbox_pages(void **state)
 {
     struct fixture *f = *state;
@@ -332,6 +372,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(outbox_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(follow_ups_in_relayed_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(replies_kept_off_microblogs, setup, teardown),
+        cmocka_unit_test_setup_teardown(fanout_in_batches, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
