@@ -15,6 +15,7 @@
 
 #include "delivery_int.h"
 #include "gemeinde/app.h"
+#include "gemeinde/blocks.h"
 #include "gemeinde/digest.h"
 #include "gemeinde/httpsig.h"
 #include "gemeinde/keygen.h"
@@ -169,9 +170,15 @@ static gm_err consult_host(struct gm_delivery *d, struct transfer *t, char *why,
 {
     struct gm_txn *txn;
     int64_t now = (int64_t)time(NULL);
+    int blocked = 0;
     if (gm_txn_begin(d->app->st, false, &txn) == GM_OK) {
         gm_host_get(txn, t->host, &t->state);
+        blocked = gm_block_find(txn, t->host, NULL, 0) == GM_OK;
         gm_txn_abort(txn);
+    }
+    if (blocked) { /* queued before the block: it never leaves the node */
+        snprintf(why, size, "blocked domain");
+        return GM_EPERM;
     }
     if (t->scheme == GM_SIG_UNKNOWN)
         t->scheme = t->state.scheme == GM_SIG_RFC9421 ? GM_SIG_RFC9421 : GM_SIG_CAVAGE;

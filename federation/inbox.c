@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "gemeinde/activity_store.h"
+#include "gemeinde/blocks.h"
 #include "gemeinde/app.h"
 #include "gemeinde/committer.h"
 #include "gemeinde/community.h"
@@ -252,6 +253,16 @@ static gm_err store_activity(struct gm_app *app, const struct gm_http_req *req,
     return *duplicate ? GM_OK : e;
 }
 
+static int actor_blocked(struct gm_app *app, const char *actor)
+{
+    struct gm_txn *txn;
+    if (gm_txn_begin(app->st, false, &txn) != GM_OK)
+        return 0;
+    int blocked = gm_block_find_url(txn, actor) == GM_OK;
+    gm_txn_abort(txn);
+    return blocked;
+}
+
 /* Steps 1-2: parse and check everything that costs neither a fetch nor a verification. */
 static gm_err intake_cheap(struct gm_app *app, const struct gm_http_req *req, struct intake *in,
                            const char **why)
@@ -273,6 +284,10 @@ static gm_err intake_cheap(struct gm_app *app, const struct gm_http_req *req, st
     gm_err e = gm_inbox_check_shape(in->doc, &in->actor, &in->type, why);
     if (e != GM_OK)
         return e;
+    if (actor_blocked(app, in->actor)) { /* before any signature work or key fetch */
+        *why = "the actor's domain is blocked";
+        return GM_EFORBID;
+    }
     in->id = json_string_value(json_object_get(in->doc, "id"));
     return check_signature(app, req, in, why);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gemeinde/blocks.h"
 #include "gemeinde/community.h"
 #include "gemeinde/fetch.h"
 #include "gemeinde/hosts.h"
@@ -152,6 +153,10 @@ static int should_relay(struct gm_txn *txn, const struct gm_rules_ctx *ctx, cons
     int in_thread = reply_to && gm_relayed_get(txn, community, reply_to, &seq) == GM_OK;
     if (!addressed_to(create, obj, url) && !in_thread)
         return 0;
+    if (gm_block_find_url(txn, object_id) == GM_OK) { /* the inner object's origin counts */
+        gm_info("relay: %s: %s comes from a blocked domain, not relayed", community, object_id);
+        return 0;
+    }
     if (gm_relayed_get(txn, community, object_id, &seq) == GM_OK)
         return 0; /* announced already */
     if (!is_public(create, obj)) {
@@ -314,6 +319,8 @@ static gm_err queue_each(struct gm_txn *txn, const char *community, uint64_t seq
     for (size_t i = 0; e == GM_OK && i < n; i++) {
         const char *dest = members[i]->shared_inbox ? members[i]->shared_inbox
                                                     : members[i]->inbox;
+        if (gm_block_find_url(txn, dest) == GM_OK)
+            continue; /* deliveries to blocked domains never leave the node */
         if ((e = gm_fanout_mark(txn, community, seq, dest)) == GM_EEXISTS) {
             e = GM_OK;
             continue;

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "fake_peer.h"
+#include "gemeinde/blocks.h"
 #include "harness.h"
 
 static const char *binary;
@@ -453,6 +454,30 @@ static void test_sigkill_durability(void **state)
     w->finished = 1;
 }
 
+/* A domain blocked while the daemon runs (the CLI's way: another process writes the store):
+ * its signed activity is refused 403 before any key fetch, and nothing is stored. */
+static void test_blocked_domain(void **state)
+{
+    struct gm_fp_world *w = *state;
+    struct gm_fp_sig s = as_alice(w);
+    struct gm_store *st;
+    struct gm_txn *txn;
+    char *answer = NULL;
+    assert_int_equal(gm_store_open(w->env.data_dir, 1024, &st, NULL, 0), GM_OK);
+    assert_int_equal(gm_txn_begin(st, true, &txn), GM_OK);
+    assert_int_equal(gm_block_put(txn, "127.0.0.2", "test"), GM_OK);
+    assert_int_equal(gm_txn_commit(txn), GM_OK);
+    gm_store_close(st);
+    char *body = create_note(w->alice, "blocked", "from a blocked domain");
+    assert_int_equal(gm_fp_post(&w->d, "/c/town/inbox", body, &s, &answer), 403);
+    assert_non_null(strstr(answer, "blocked"));
+    free(answer);
+    free(body);
+    assert_int_equal(gm_fp_hits(w->a, NULL), 0); /* no key fetch */
+    expect_count(w, 0, "after a blocked domain's activity");
+    w->finished = 1;
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(int argc, char **argv)
@@ -465,7 +490,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         T(test_accept_cavage), T(test_duplicate),          T(test_rfc9421_and_ed25519),
         T(test_tampered_body), T(test_cheap_refusals),     T(test_origin_rules),
-        T(test_bad_input),     T(test_sigkill_durability),
+        T(test_bad_input),     T(test_sigkill_durability), T(test_blocked_domain),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     gm_fp_key_clear(&alice_k);

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "gemeinde/app.h"
+#include "gemeinde/blocks.h"
 #include "gemeinde/community.h"
 #include "gemeinde/delivery.h"
 #include "gemeinde/hosts.h"
@@ -292,6 +293,19 @@ static void slow_destination_blocks_nobody(void **state)
     WAIT_UNTIL(queue_len(f) == 0);
 }
 
+/* A destination on a blocked domain: dropped without a request (queued before the block). */
+static void blocked_destination_never_contacted(void **state)
+{
+    struct fixture *f = *state;
+    struct gm_txn *txn;
+    assert_int_equal(gm_txn_begin(f->st, true, &txn), GM_OK);
+    assert_int_equal(gm_block_put(txn, "127.0.0.2", "test"), GM_OK);
+    assert_int_equal(gm_txn_commit(txn), GM_OK);
+    push(f, "/gone");
+    WAIT_UNTIL(queue_len(f) == 0);
+    assert_int_equal(hits(f, &f->srv.hits_gone), 0);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -300,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(retry_then_success_and_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(unavailable_host_is_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(slow_destination_blocks_nobody, setup, teardown),
+        cmocka_unit_test_setup_teardown(blocked_destination_never_contacted, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
