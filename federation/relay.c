@@ -185,6 +185,16 @@ static const char *post_extra(struct gm_txn *txn, const char *community, json_t 
     return replies ? NULL : ",\"only\":\"group\"";
 }
 
+static gm_err relay_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                         void *arg)
+{
+    json_t *doc = arg, *obj = json_object_get(doc, "object");
+    const char *object_id = json_string_value(json_object_get(obj, "id"));
+    if (!should_relay(txn, ctx, community, doc, obj, object_id))
+        return GM_OK;
+    return announce(txn, ctx, community, doc, object_id, post_extra(txn, community, obj));
+}
+
 gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
 {
     json_t *obj = json_object_get(doc, "object");
@@ -192,22 +202,7 @@ gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *
     if (!json_is_object(obj) || !object_id ||
         !relayable_type(json_string_value(json_object_get(obj, "type"))))
         return GM_OK;
-    if (ctx->community) {
-        if (!should_relay(txn, ctx, ctx->community, doc, obj, object_id))
-            return GM_OK;
-        return announce(txn, ctx, ctx->community, doc, object_id,
-                        post_extra(txn, ctx->community, obj));
-    }
-    char **names;
-    size_t n;
-    gm_err e = gm_community_list(txn, &names, &n);
-    if (e != GM_OK)
-        return e;
-    for (size_t i = 0; e == GM_OK && i < n; i++)
-        if (should_relay(txn, ctx, names[i], doc, obj, object_id))
-            e = announce(txn, ctx, names[i], doc, object_id, post_extra(txn, names[i], obj));
-    gm_community_names_free(names, n);
-    return e;
+    return gm_rules_each_community(txn, ctx, relay_post, doc);
 }
 
 /* The relayed object an Update, Delete, Like, Dislike or Undo(Like/Dislike) is about. */
@@ -225,8 +220,11 @@ static const char *target_of(json_t *doc, const char *type)
 
 /* Update/Delete/Like/Dislike/Undo inside a relayed thread, for one community. */
 static gm_err relay_follow_up(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
-                              json_t *doc, const char *type, const char *target)
+                              void *arg)
 {
+    json_t *doc = arg;
+    const char *type = json_string_value(json_object_get(doc, "type"));
+    const char *target = target_of(doc, type);
     uint64_t seq;
     struct gm_member *m = NULL;
     char extra[64];
@@ -253,20 +251,9 @@ static gm_err relay_follow_up(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
 gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
 {
     const char *type = json_string_value(json_object_get(doc, "type"));
-    const char *target = type ? target_of(doc, type) : NULL;
-    if (!target)
+    if (!type || !target_of(doc, type))
         return GM_OK;
-    if (ctx->community)
-        return relay_follow_up(txn, ctx, ctx->community, doc, type, target);
-    char **names;
-    size_t n;
-    gm_err e = gm_community_list(txn, &names, &n);
-    if (e != GM_OK)
-        return e;
-    for (size_t i = 0; e == GM_OK && i < n; i++)
-        e = relay_follow_up(txn, ctx, names[i], doc, type, target);
-    gm_community_names_free(names, n);
-    return e;
+    return gm_rules_each_community(txn, ctx, relay_follow_up, doc);
 }
 
 /* The Announce for a server that cannot read Announce(Create): the same, object by id. */

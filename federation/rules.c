@@ -48,6 +48,22 @@ static gm_err followed_community(struct gm_txn *txn, const struct gm_rules_ctx *
     return gm_community_has(txn, name);
 }
 
+gm_err gm_rules_each_community(struct gm_txn *txn, struct gm_rules_ctx *ctx,
+                               gm_rules_community_fn fn, void *arg)
+{
+    if (ctx->community)
+        return fn(txn, ctx, ctx->community, arg);
+    char **names;
+    size_t n;
+    gm_err e = gm_community_list(txn, &names, &n);
+    if (e != GM_OK)
+        return e;
+    for (size_t i = 0; e == GM_OK && i < n; i++)
+        e = fn(txn, ctx, names[i], arg);
+    gm_community_names_free(names, n);
+    return e;
+}
+
 static char *new_activity_id(const char *base_url, const char *community, const char *kind)
 {
     unsigned char rnd[12];
@@ -107,10 +123,11 @@ static gm_err on_follow(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *do
     return e;
 }
 
-/* Undo by the Follow's id: end the membership in `community` if that Follow made it. */
-static gm_err undo_follow_id(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
-                             const char *community, const char *follow_id)
+/* Undo by the Follow's id (`arg`): end the membership in `community` if that Follow made it. */
+static gm_err undo_follow_id(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                             void *arg)
 {
+    const char *follow_id = arg;
     struct gm_member *m;
     if (gm_member_get(txn, community, ctx->actor, &m) != GM_OK)
         return GM_OK;
@@ -128,19 +145,8 @@ static gm_err on_undo(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
 {
     json_t *obj = json_object_get(doc, "object");
     char name[GM_NAME_MAX + 1];
-    if (json_is_string(obj)) { /* by id: the community inbox, or every community (shared) */
-        if (ctx->community)
-            return undo_follow_id(txn, ctx, ctx->community, json_string_value(obj));
-        char **names;
-        size_t n;
-        gm_err e = gm_community_list(txn, &names, &n);
-        if (e != GM_OK)
-            return e;
-        for (size_t i = 0; e == GM_OK && i < n; i++)
-            e = undo_follow_id(txn, ctx, names[i], json_string_value(obj));
-        gm_community_names_free(names, n);
-        return e;
-    }
+    if (json_is_string(obj)) /* by id: the community inbox, or every community (shared) */
+        return gm_rules_each_community(txn, ctx, undo_follow_id, (void *)json_string_value(obj));
     if (!json_is_object(obj))
         return GM_OK;
     const char *type = json_string_value(json_object_get(obj, "type"));
@@ -154,9 +160,10 @@ static gm_err on_undo(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
 
 /* The member `ctx->actor` of `community`, if any, becomes ctx->moved_to (same since, same
  * Follow), as Mastodon's account migration expects. */
-static gm_err move_member(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
-                          const char *community)
+static gm_err move_member(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                          void *arg)
 {
+    (void)arg;
     struct gm_member *old;
     gm_err e = gm_member_get(txn, community, ctx->actor, &old);
     if (e != GM_OK)
@@ -174,19 +181,7 @@ static gm_err move_member(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
 
 static gm_err on_move(struct gm_txn *txn, struct gm_rules_ctx *ctx)
 {
-    if (!ctx->moved_to)
-        return GM_OK;
-    if (ctx->community)
-        return move_member(txn, ctx, ctx->community);
-    char **names;
-    size_t n;
-    gm_err e = gm_community_list(txn, &names, &n);
-    if (e != GM_OK)
-        return e;
-    for (size_t i = 0; e == GM_OK && i < n; i++)
-        e = move_member(txn, ctx, names[i]);
-    gm_community_names_free(names, n);
-    return e;
+    return ctx->moved_to ? gm_rules_each_community(txn, ctx, move_member, NULL) : GM_OK;
 }
 
 gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)

@@ -32,6 +32,13 @@ struct gm_remote_actor;
  * storage errors; the caller's transaction then must not commit. */
 gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 
+/* Call fn for the community the activity came to (ctx->community), or - for the shared
+ * inbox - for every community; stops at the first non-GM_OK. */
+typedef gm_err (*gm_rules_community_fn)(struct gm_txn *txn, struct gm_rules_ctx *ctx,
+                                        const char *community, void *arg);
+gm_err gm_rules_each_community(struct gm_txn *txn, struct gm_rules_ctx *ctx,
+                               gm_rules_community_fn fn, void *arg);
+
 /* The community a URL names on this node (BASE/c/NAME): GM_OK and `name` filled, or
  * GM_ENOTFOUND. */
 gm_err gm_rules_local_community(const char *base_url, const char *url, char *name,
