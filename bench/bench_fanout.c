@@ -64,19 +64,6 @@ struct opts {
     size_t nsc;
 };
 
-static volatile pid_t alarm_daemon; /* killed by the alarm handler */
-static char alarm_msg[400] = "bench_fanout: global time limit reached, giving up\n";
-
-/* Only async-signal-safe calls here: the temporary folder is named, not removed. */
-static void on_alarm(int sig)
-{
-    (void)sig;
-    if (alarm_daemon > 0)
-        kill(alarm_daemon, SIGKILL);
-    (void)!write(2, alarm_msg, strlen(alarm_msg));
-    _exit(1);
-}
-
 /* ---- the fake destination servers: one epoll loop, many listening sockets ---------------- */
 
 enum { K_LISTEN, K_CONN };
@@ -626,13 +613,11 @@ static int run_scenario(const struct opts *op, const struct scenario *sc, struct
             sc->servers * sc->per_server, sc->servers, sc->shared ? ", shared inboxes" : "");
     if (farm_open(&f, sc) != 0 || bu_node_init(&n, "threads = 4\n") != 0)
         goto out;
-    snprintf(alarm_msg, sizeof alarm_msg,
-             "bench_fanout: global time limit (%d s) reached, giving up; remove %s\n", ALARM_S,
-             n.dir);
+    bu_alarm_describe("bench_fanout", ALARM_S, n.dir);
     if (bu_node_cli(&n, op->binary, "community", "create", COMMUNITY) != 0 ||
         seed(&n, &f, sc, p) != 0 || bu_node_start(&n, op->binary) != 0)
         goto out;
-    alarm_daemon = n.pid;
+    bu_alarm_daemon = n.pid;
     if (pthread_create(&th, NULL, farm_loop, &f) != 0)
         goto out;
     started = 1;
@@ -640,7 +625,7 @@ static int run_scenario(const struct opts *op, const struct scenario *sc, struct
 out:
     if (bu_node_stop(&n) != 0)
         rc = -1;
-    alarm_daemon = 0;
+    bu_alarm_daemon = 0;
     if (started) {
         atomic_store(&f.stop, 1);
         pthread_join(th, NULL);
@@ -823,9 +808,8 @@ int main(int argc, char **argv)
                         "c: 1,000 x 10, shared inboxes   d: 1,000 x 10, personal inboxes\n");
         return 2;
     }
-    signal(SIGALRM, on_alarm);
     signal(SIGPIPE, SIG_IGN);
-    alarm(ALARM_S);
+    bu_alarm_arm(ALARM_S);
     setvbuf(stdout, NULL, _IOLBF, 0);
     long nofile = bu_raise_nofile(); /* before the daemon starts: it inherits the limit */
     for (size_t i = 0; i < op.nsc; i++)

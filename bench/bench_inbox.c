@@ -39,9 +39,6 @@
 #define COMMUNITY "bench"
 #define TARGET "/c/" COMMUNITY "/inbox"
 #define ALARM_S 300
-#define CLI_TIMEOUT_MS 60000
-#define START_TIMEOUT_MS 10000
-#define STOP_TIMEOUT_MS 30000
 #define MAP_SIZE_MB 1024 /* the daemon's default map_size_mb */
 #define BARE_RUNS 3      /* the bare handler's run is short and noisy: report the median of 3 */
 #define PUBLIC "https://www.w3.org/ns/activitystreams#Public"
@@ -58,113 +55,29 @@ struct actor {
     EVP_PKEY *key;
 };
 
-struct node {
-    char dir[256], config[320], data_dir[320], port_file[320], log[320], cli_log[320];
-    pid_t pid;
-    unsigned port;
-};
-
-static volatile pid_t alarm_daemon; /* killed by the alarm handler */
-static char alarm_msg[400] = "bench_inbox: global time limit reached, giving up\n";
-
-/* Only async-signal-safe calls here: the temporary folder is named, not removed. */
-static void on_alarm(int sig)
+/* The node: bench_util.h's, with this benchmark's thread count. */
+static int node_init(struct bu_node *n, const struct opts *o)
 {
-    (void)sig;
-    if (alarm_daemon > 0)
-        kill(alarm_daemon, SIGKILL);
-    (void)!write(2, alarm_msg, strlen(alarm_msg));
-    _exit(1);
-}
-
-/* ---- the node -------------------------------------------------------------------------- */
-
-static int node_init(struct node *n, const struct opts *o)
-{
-    const char *tmp = getenv("TMPDIR");
-    snprintf(n->dir, sizeof n->dir, "%s/gm-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(n->dir)) {
-        fprintf(stderr, "bench_inbox: mkdtemp: %s\n", strerror(errno));
-        n->dir[0] = '\0';
+    char extra[64];
+    snprintf(extra, sizeof extra, "threads = %u\n", o->threads);
+    if (bu_node_init(n, extra) != 0)
         return -1;
-    }
-    snprintf(alarm_msg, sizeof alarm_msg,
-             "bench_inbox: global time limit (%d s) reached, giving up; remove %s\n", ALARM_S,
-             n->dir);
-    snprintf(n->config, sizeof n->config, "%s/gemeinde.conf", n->dir);
-    snprintf(n->data_dir, sizeof n->data_dir, "%s/data", n->dir);
-    snprintf(n->port_file, sizeof n->port_file, "%s/port", n->dir);
-    snprintf(n->log, sizeof n->log, "%s/serve.log", n->dir);
-    snprintf(n->cli_log, sizeof n->cli_log, "%s/cli.log", n->dir);
-    char text[1024];
-    snprintf(text, sizeof text,
-             "data_dir = %s\nlisten = 127.0.0.1:0\nallow_private_addresses = true\n"
-             "allow_http_fetch = true\nthreads = %u\nlog_level = warn\n",
-             n->data_dir, o->threads);
-    return bu_write_file(n->config, text);
-}
-
-static void dump_log(const char *path)
-{
-    char *text = bu_read_file(path, 8192);
-    if (text && text[0])
-        fprintf(stderr, "--- %s ---\n%s\n---\n", path, text);
-    free(text);
-}
-
-static int node_cli(const struct node *n, const char *binary, const char *sub, const char *verb,
-                    const char *arg)
-{
-    char *argv[] = {(char *)binary, "-c", (char *)n->config, (char *)sub, (char *)verb,
-                    (char *)arg,    NULL};
-    pid_t pid = bu_spawn(argv, n->cli_log);
-    int st = pid > 0 ? bu_wait(pid, CLI_TIMEOUT_MS) : -1;
-    if (st != 0) {
-        fprintf(stderr, "bench_inbox: `gemeinde %s %s %s` failed (%d)\n", sub, verb, arg, st);
-        dump_log(n->cli_log);
-        return -1;
-    }
+    bu_alarm_describe("bench_inbox", ALARM_S, n->dir);
     return 0;
 }
 
-static int node_start(struct node *n, const char *binary)
+static int node_start(struct bu_node *n, const char *binary)
 {
-    char *argv[] = {(char *)binary, "-c", n->config, "serve", "--port-file", n->port_file, NULL};
-    unlink(n->port_file);
-    if ((n->pid = bu_spawn(argv, n->log)) < 0)
-        return -1;
-    alarm_daemon = n->pid;
-    double deadline = bu_now_s() + START_TIMEOUT_MS / 1000.0;
-    while (bu_now_s() < deadline) {
-        char *text = bu_read_file(n->port_file, 32);
-        n->port = text ? (unsigned)strtoul(text, NULL, 10) : 0;
-        free(text);
-        if (n->port)
-            return 0;
-        if (waitpid(n->pid, NULL, WNOHANG) == n->pid) {
-            n->pid = 0;
-            break;
-        }
-        bu_sleep_ms(10);
-    }
-    fprintf(stderr, "bench_inbox: the daemon did not start\n");
-    dump_log(n->log);
-    return -1;
+    int rc = bu_node_start(n, binary);
+    bu_alarm_daemon = n->pid;
+    return rc;
 }
 
-static int node_stop(struct node *n)
+static int node_stop(struct bu_node *n)
 {
-    if (n->pid <= 0)
-        return 0;
-    kill(n->pid, SIGTERM);
-    int st = bu_wait(n->pid, STOP_TIMEOUT_MS);
-    n->pid = 0;
-    alarm_daemon = 0;
-    if (st != 0) {
-        fprintf(stderr, "bench_inbox: the daemon did not stop cleanly (%d)\n", st);
-        dump_log(n->log);
-    }
-    return st == 0 ? 0 : -1;
+    int rc = bu_node_stop(n);
+    bu_alarm_daemon = 0;
+    return rc;
 }
 
 /* LMDB's last committed write-transaction id (-1 on failure), read without a transaction from
@@ -212,7 +125,7 @@ static void actors_free(struct actor *a)
 }
 
 /* Put every actor's key in the node's key cache (before the daemon runs). */
-static int seed_keys(const struct node *n, const struct actor *a)
+static int seed_keys(const struct bu_node *n, const struct actor *a)
 {
     struct gm_store *st = NULL;
     struct gm_txn *txn = NULL;
@@ -604,7 +517,7 @@ static long file_size(const char *dir, const char *name)
     return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
 }
 
-static int count_stored(const struct node *n, size_t *count)
+static int count_stored(const struct bu_node *n, size_t *count)
 {
     struct gm_store *st = NULL;
     struct gm_txn *txn = NULL;
@@ -621,13 +534,13 @@ static int count_stored(const struct node *n, size_t *count)
 }
 
 /* The daemon part: seed, start, sign, drive, measure, stop, count. */
-static int run_inbox(const struct opts *o, struct node *n, struct actor *actors,
+static int run_inbox(const struct opts *o, struct bu_node *n, struct actor *actors,
                      struct bu_req **reqs_out, struct report *rp)
 {
     char url[128];
     struct bu_req *reqs = calloc(o->requests, sizeof *reqs);
     *reqs_out = reqs;
-    if (!reqs || node_cli(n, o->binary, "community", "create", COMMUNITY) != 0 ||
+    if (!reqs || bu_node_cli(n, o->binary, "community", "create", COMMUNITY) != 0 ||
         seed_keys(n, actors) != 0 || node_start(n, o->binary) != 0)
         return -1;
     double t = bu_now_s();
@@ -646,7 +559,7 @@ static int run_inbox(const struct opts *o, struct node *n, struct actor *actors,
     rp->rss_kb = bu_proc_status_kb(n->pid, "VmHWM");
     if (node_stop(n) != 0)
         return -1;
-    dump_log(n->log); /* log_level = warn: anything here is worth seeing */
+    bu_dump_log(n->log); /* log_level = warn: anything here is worth seeing */
     rp->data_bytes = file_size(n->data_dir, "data.mdb");
     if (count_stored(n, &rp->stored) != 0)
         return -1;
@@ -688,11 +601,10 @@ int main(int argc, char **argv)
                         "[--connections C (32)] [--threads T (16)]\n");
         return 2;
     }
-    signal(SIGALRM, on_alarm);
     signal(SIGPIPE, SIG_IGN);
-    alarm(ALARM_S);
+    bu_alarm_arm(ALARM_S);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    struct node n = {0};
+    struct bu_node n = {0};
     struct actor actors[ACTORS] = {0};
     struct report rp = {.o = &o};
     struct bu_req *reqs = NULL;

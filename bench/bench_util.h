@@ -469,6 +469,36 @@ out:
     return rc;
 }
 
+/* ---- the global time limit -------------------------------------------------------------- */
+
+/* The daemon to kill and the message to print when the limit is reached. */
+static volatile pid_t bu_alarm_daemon;
+static char bu_alarm_msg[400] = "bench: global time limit reached, giving up\n";
+
+/* Only async-signal-safe calls here: the temporary folder is named, not removed. */
+static inline void bu_on_alarm(int sig)
+{
+    (void)sig;
+    if (bu_alarm_daemon > 0)
+        kill(bu_alarm_daemon, SIGKILL);
+    (void)!write(2, bu_alarm_msg, strlen(bu_alarm_msg));
+    _exit(1);
+}
+
+/* Give the whole run `seconds`; past that the daemon is killed and the program exits 1. */
+static inline void bu_alarm_arm(unsigned seconds)
+{
+    signal(SIGALRM, bu_on_alarm);
+    alarm(seconds);
+}
+
+/* The message names the program, the limit and the folder left behind. */
+static inline void bu_alarm_describe(const char *prog, unsigned seconds, const char *dir)
+{
+    snprintf(bu_alarm_msg, sizeof bu_alarm_msg,
+             "%s: global time limit (%u s) reached, giving up; remove %s\n", prog, seconds, dir);
+}
+
 /* ---- a temporary node ------------------------------------------------------------------- */
 
 #define BU_CLI_TIMEOUT_MS 60000
