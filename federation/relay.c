@@ -153,8 +153,11 @@ static int should_relay(struct gm_txn *txn, const struct gm_rules_ctx *ctx, cons
     int in_thread = reply_to && gm_relayed_get(txn, community, reply_to, &seq) == GM_OK;
     if (!addressed_to(create, obj, url) && !in_thread)
         return 0;
-    if (gm_block_find_url(txn, object_id) == GM_OK) { /* the inner object's origin counts */
-        gm_info("relay: %s: %s comes from a blocked domain, not relayed", community, object_id);
+    enum gm_block_severity sev;
+    if (gm_block_severity_url(txn, object_id, &sev) == GM_OK ||
+        gm_block_severity_url(txn, ctx->actor, &sev) == GM_OK) { /* the inner object counts */
+        gm_info("relay: %s: %s comes from a %s domain, not relayed", community, object_id,
+                sev == GM_BLOCK_SILENCE ? "silenced" : "suspended");
         return 0;
     }
     if (gm_relayed_get(txn, community, object_id, &seq) == GM_OK)

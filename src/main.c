@@ -22,7 +22,9 @@ static void usage(FILE *out)
             "  community delete NAME --yes\n"
             "  members NAME [--json]             list a community's members\n"
             "  members NAME --remove ACTOR       end a membership\n"
-            "  queue [--json]                    deliveries waiting, retrying; remote hosts\n\n"
+            "  queue [--json]                    deliveries waiting, retrying; remote hosts\n"
+            "  block add DOMAIN [--severity suspend|silence] [--reason T] [--public-comment T]\n"
+            "  block remove DOMAIN | block list [--json] | block import FILE | block export\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -87,6 +89,8 @@ int main(int argc, char **argv)
         printf("gemeinde %s\n", GM_VERSION);
     } else if (!strcmp(cmd, "serve")) {
         rc = gm_cli_serve(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "block")) {
+        rc = gm_cli_block(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "queue")) {
         rc = gm_cli_queue(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "members")) {

@@ -14,6 +14,7 @@ int gm_cli_community(const struct gm_config *cfg, int argc, char **argv);
 int gm_cli_serve(const struct gm_config *cfg, int argc, char **argv);
 int gm_cli_members(const struct gm_config *cfg, int argc, char **argv);
 int gm_cli_queue(const struct gm_config *cfg, int argc, char **argv);
+int gm_cli_block(const struct gm_config *cfg, int argc, char **argv);
 
 /* Open the store named by the configuration, printing a clear message on failure.
  * Returns GM_EXIT_OK and sets *st, or an exit status. */

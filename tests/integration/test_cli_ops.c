@@ -108,12 +108,70 @@ static void queue_command(void **state)
     gm_h_run_clear(&run);
 }
 
+static void block_commands(void **state)
+{
+    struct gm_h_env *env = *state;
+    struct gm_h_run run;
+    char csv_path[GM_H_PATH];
+    seed(env); /* alice on a.example is a member */
+    assert_int_equal(gm_h_cli(env, &run, "block", "list", NULL), 0);
+    assert_non_null(strstr(run.out, "no blocks"));
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "block", "add", "A.Example", "--reason", "spam",
+                              "--public-comment", "spam, ads", NULL),
+                     0);
+    assert_non_null(strstr(run.out, "suspended a.example (1 membership ended)"));
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "members", "demo", "--json", NULL), 0);
+    assert_non_null(strstr(run.out, "[]"));
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "block", "add", "q.example", "--severity", "silence",
+                              NULL),
+                     0);
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "block", "export", NULL), 0);
+    assert_non_null(strstr(run.out, "a.example,suspend,false,false,\"spam, ads\",false\n"));
+    assert_non_null(strstr(run.out, "q.example,silence,false,false,,false\n"));
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "block", "list", "--json", NULL), 0);
+    json_t *arr = json_loads(run.out, 0, NULL);
+    gm_h_run_clear(&run);
+    assert_int_equal(json_array_size(arr), 2);
+    json_decref(arr);
+    /* import: a good file, then a bad one that changes nothing */
+    assert_int_equal(gm_h_env_file(env, "blocks.csv", "#domain,#severity\nc.example,suspend\n",
+                                   csv_path, sizeof csv_path),
+                     0);
+    assert_int_equal(gm_h_cli(env, &run, "block", "import", csv_path, NULL), 0);
+    assert_non_null(strstr(run.out, "imported 1 block"));
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_env_file(env, "bad.csv", "d.example,suspend\nno good,suspend\n",
+                                   csv_path, sizeof csv_path),
+                     0);
+    assert_int_equal(gm_h_cli(env, &run, "block", "import", csv_path, NULL), 2);
+    assert_non_null(strstr(run.err, "line 2"));
+    gm_h_run_clear(&run);
+    /* errors */
+    assert_int_equal(gm_h_cli(env, &run, "block", "add", "not a domain", NULL), 2);
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "block", "add", "x.example", "--severity", "nuke", NULL),
+                     2);
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "block", "remove", "a.example", NULL), 0);
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "block", "remove", "a.example", NULL), 2);
+    gm_h_run_clear(&run);
+    assert_int_equal(gm_h_cli(env, &run, "block", "frobnicate", NULL), 2);
+    gm_h_run_clear(&run);
+}
+
 int main(int argc, char **argv)
 {
     binary = gm_h_binary(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(members_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(queue_command, setup, teardown),
+        cmocka_unit_test_setup_teardown(block_commands, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * cli_block.c - `gemeinde block add|remove|list|import|export`: node-wide domain blocks.
+ * Works while the daemon runs; the daemon reads blocks on every request. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gemeinde/cli.h"
+#include "gemeinde/moderation.h"
+
+#define CSV_MAX (16 * 1024 * 1024)
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: gemeinde block add DOMAIN [--severity suspend|silence] "
+                    "[--reason TEXT] [--public-comment TEXT]\n"
+                    "       gemeinde block remove DOMAIN\n"
+                    "       gemeinde block list [--json]\n"
+                    "       gemeinde block import FILE      (Mastodon domain-block CSV)\n"
+                    "       gemeinde block export           (the same CSV, to stdout)\n");
+    return GM_EXIT_USAGE;
+}
+
+static int fail(gm_err e, const char *what)
+{
+    fprintf(stderr, "gemeinde: %s: %s\n", what, gm_strerror(e));
+    return e == GM_EINVAL || e == GM_ENOTFOUND ? GM_EXIT_USAGE : GM_EXIT_FAIL;
+}
+
+static int cmd_add(struct gm_store *st, int argc, char **argv)
+{
+    struct gm_block b = {.severity = GM_BLOCK_SUSPEND, .reason = "", .public_comment = ""};
+    if (argc < 1 || gm_block_normalise(argv[0], b.domain) != GM_OK) {
+        fprintf(stderr, "gemeinde block add: a domain name is needed, e.g. spam.example\n");
+        return GM_EXIT_USAGE;
+    }
+    for (int i = 1; i < argc; i++) {
+        int has = i + 1 < argc;
+        if (!strcmp(argv[i], "--severity") && has) {
+            const char *v = argv[++i];
+            if (strcmp(v, "suspend") != 0 && strcmp(v, "silence") != 0) {
+                fprintf(stderr, "gemeinde block add: --severity is suspend or silence\n");
+                return GM_EXIT_USAGE;
+            }
+            b.severity = strcmp(v, "silence") ? GM_BLOCK_SUSPEND : GM_BLOCK_SILENCE;
+        } else if (!strcmp(argv[i], "--reason") && has) {
+            b.reason = argv[++i];
+        } else if (!strcmp(argv[i], "--public-comment") && has) {
+            b.public_comment = argv[++i];
+        } else {
+            return usage();
+        }
+    }
+    size_t removed = 0;
+    gm_err e = gm_mod_block_add(st, &b, &removed);
+    if (e != GM_OK)
+        return fail(e, "block add");
+    printf("%s %s", b.severity == GM_BLOCK_SILENCE ? "silenced" : "suspended", b.domain);
+    if (removed)
+        printf(" (%zu membership%s ended)", removed, removed == 1 ? "" : "s");
+    printf("\n");
+    return GM_EXIT_OK;
+}
+
+static int cmd_list(struct gm_store *st, int json)
+{
+    struct gm_txn *txn;
+    struct gm_block **list;
+    size_t n;
+    gm_err e = gm_txn_begin(st, false, &txn);
+    if (e != GM_OK)
+        return fail(e, "block list");
+    e = gm_block_list(txn, &list, &n);
+    gm_txn_abort(txn);
+    if (e != GM_OK)
+        return fail(e, "block list");
+    json_t *arr = json ? json_array() : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const struct gm_block *b = list[i];
+        const char *sev = b->severity == GM_BLOCK_SILENCE ? "silence" : "suspend";
+        if (arr)
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "domain",
+                                                 b->domain, "severity", sev, "reason",
+                                                 b->reason, "public_comment", b->public_comment,
+                                                 "created", (json_int_t)b->created));
+        else
+            printf("%-32s %-8s %s%s%s\n", b->domain, sev, b->reason,
+                   b->public_comment[0] ? "  | public: " : "", b->public_comment);
+    }
+    if (arr) {
+        char *s = json_dumps(arr, JSON_INDENT(2));
+        if (s)
+            puts(s);
+        free(s);
+        json_decref(arr);
+    } else if (!n) {
+        printf("no blocks\n");
+    }
+    gm_blocks_free(list, n);
+    return GM_EXIT_OK;
+}
+
+static int cmd_import(struct gm_store *st, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = malloc(CSV_MAX + 1), err[256] = "";
+    size_t len = 0, imported = 0, removed = 0;
+    if (!f || !text) {
+        fprintf(stderr, "gemeinde block import: cannot read '%s'\n", path);
+        if (f)
+            fclose(f);
+        free(text);
+        return GM_EXIT_USAGE;
+    }
+    len = fread(text, 1, CSV_MAX, f);
+    int too_big = !feof(f);
+    fclose(f);
+    text[len] = '\0';
+    if (too_big || strlen(text) != len) {
+        fprintf(stderr, "gemeinde block import: '%s' is over 16 MiB or not text\n", path);
+        free(text);
+        return GM_EXIT_USAGE;
+    }
+    gm_err e = gm_mod_block_import(st, text, &imported, &removed, err, sizeof err);
+    free(text);
+    if (e != GM_OK) {
+        fprintf(stderr, "gemeinde block import: %s: %s (nothing imported)\n", path,
+                err[0] ? err : gm_strerror(e));
+        return e == GM_EINVAL ? GM_EXIT_USAGE : GM_EXIT_FAIL;
+    }
+    printf("imported %zu block%s", imported, imported == 1 ? "" : "s");
+    if (removed)
+        printf(", %zu membership%s ended", removed, removed == 1 ? "" : "s");
+    printf("\n");
+    return GM_EXIT_OK;
+}
+
+int gm_cli_block(const struct gm_config *cfg, int argc, char **argv)
+{
+    const char *sub = argc > 0 ? argv[0] : "";
+    struct gm_store *st;
+    int rc;
+    if (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "list") &&
+        strcmp(sub, "import") && strcmp(sub, "export"))
+        return usage();
+    if ((!strcmp(sub, "remove") || !strcmp(sub, "import")) && argc != 2)
+        return usage();
+    if ((rc = gm_cli_open_store(cfg, &st)) != GM_EXIT_OK)
+        return rc;
+    if (!strcmp(sub, "add")) {
+        rc = cmd_add(st, argc - 1, argv + 1);
+    } else if (!strcmp(sub, "remove")) {
+        gm_err e = gm_mod_block_remove(st, argv[1]);
+        if (e == GM_OK)
+            printf("unblocked %s\n", argv[1]);
+        rc = e == GM_OK ? GM_EXIT_OK : fail(e, "block remove");
+    } else if (!strcmp(sub, "list")) {
+        rc = argc == 1 || (argc == 2 && !strcmp(argv[1], "--json"))
+                 ? cmd_list(st, argc == 2)
+                 : usage();
+    } else if (!strcmp(sub, "import")) {
+        rc = cmd_import(st, argv[1]);
+    } else {
+        char *csv = NULL;
+        gm_err e = argc == 1 ? gm_mod_block_export(st, &csv) : GM_EINVAL;
+        if (e == GM_OK)
+            fputs(csv, stdout);
+        free(csv);
+        rc = e == GM_OK ? GM_EXIT_OK : argc == 1 ? fail(e, "block export") : usage();
+    }
+    gm_store_close(st);
+    return rc;
+}

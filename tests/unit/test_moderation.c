@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * test_moderation.c - domain blocks as moderators manage them: a suspend ends the domain's
+ * memberships (subdomains too), a silence does not; Mastodon CSV import (quoting, header,
+ * noop, limit) and export round-trip; a bad line imports nothing; a silenced domain's posts are
+ * not relayed while a suspended one is refused everywhere. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "gemeinde/blocks.h"
+#include "gemeinde/community.h"
+#include "gemeinde/members.h"
+#include "gemeinde/moderation.h"
+#include "gemeinde/rules.h"
+#include "test_util.h"
+
+struct fixture {
+    char dir[TU_PATH_MAX];
+    struct gm_store *st;
+};
+
+static void add_member(struct gm_store *st, const char *actor)
+{
+    struct gm_txn *txn;
+    char inbox[200];
+    snprintf(inbox, sizeof inbox, "%s/inbox", actor);
+    struct gm_member m = {.actor = (char *)actor, .inbox = inbox, .since = 1};
+    assert_int_equal(gm_txn_begin(st, true, &txn), GM_OK);
+    assert_int_equal(gm_member_put(txn, "demo", &m), GM_OK);
+    assert_int_equal(gm_txn_commit(txn), GM_OK);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    struct gm_community *c;
+    struct gm_txn *txn;
+    tu_mkdtemp(f->dir);
+    assert_int_equal(gm_store_open(f->dir, 64, &f->st, NULL, 0), GM_OK);
+    assert_int_equal(gm_community_new("demo", &c), GM_OK);
+    c->public_key_pem = strdup("PUB");
+    assert_int_equal(gm_txn_begin(f->st, true, &txn), GM_OK);
+    assert_int_equal(gm_community_create(txn, c, "PRIV"), GM_OK);
+    assert_int_equal(gm_txn_commit(txn), GM_OK);
+    gm_community_free(c);
+    add_member(f->st, "https://good.example/u/a");
+    add_member(f->st, "https://bad.example/u/b");
+    add_member(f->st, "https://x.bad.example/u/c");
+    add_member(f->st, "https://quiet.example/u/d");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    gm_store_close(f->st);
+    assert_int_equal(tu_rmrf(f->dir), 0);
+    free(f);
+    return 0;
+}
+
+static size_t members(struct fixture *f)
+{
+    struct gm_txn *txn;
+    size_t n;
+    assert_int_equal(gm_txn_begin(f->st, false, &txn), GM_OK);
+    assert_int_equal(gm_member_count(txn, "demo", &n), GM_OK);
+    gm_txn_abort(txn);
+    return n;
+}
+
+static void suspend_ends_memberships(void **state)
+{
+    struct fixture *f = *state;
+    struct gm_block b = {.domain = "quiet.example", .severity = GM_BLOCK_SILENCE};
+    size_t removed = 99;
+    assert_int_equal(gm_mod_block_add(f->st, &b, &removed), GM_OK);
+    assert_int_equal(removed, 0); /* a silence keeps members */
+    assert_int_equal(members(f), 4);
+    struct gm_block s = {.domain = "BAD.example", .severity = GM_BLOCK_SUSPEND,
+                         .reason = "spam", .public_comment = "spam"};
+    assert_int_equal(gm_mod_block_add(f->st, &s, &removed), GM_OK);
+    assert_int_equal(removed, 2); /* bad.example and its subdomain */
+    assert_int_equal(members(f), 2);
+    struct gm_block bad = {.domain = "not a domain"};
+    assert_int_equal(gm_mod_block_add(f->st, &bad, NULL), GM_EINVAL);
+    assert_int_equal(gm_mod_block_remove(f->st, "bad.example"), GM_OK);
+    assert_int_equal(gm_mod_block_remove(f->st, "bad.example"), GM_ENOTFOUND);
+}
+
+static void csv_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    const char *csv = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\r\n"
+                      "bad.example,suspend,true,false,\"spam, \"\"ads\"\"\nmore\",false\r\n"
+                      "skip.example,noop,false,false,,false\n"
+                      "quiet.example,limit,false,true,,true\n"
+                      "\n";
+    size_t imported = 0, removed = 0;
+    char err[128] = "";
+    assert_int_equal(gm_mod_block_import(f->st, csv, &imported, &removed, err, sizeof err), GM_OK);
+    assert_int_equal(imported, 2);
+    assert_int_equal(removed, 2);
+    char *out = NULL;
+    assert_int_equal(gm_mod_block_export(f->st, &out), GM_OK);
+    assert_string_equal(out,
+                        "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+                        "bad.example,suspend,true,false,\"spam, \"\"ads\"\"\nmore\",false\n"
+                        "quiet.example,silence,false,true,,true\n");
+    /* the export imports again to the same blocks */
+    struct gm_txn *txn;
+    assert_int_equal(gm_txn_begin(f->st, true, &txn), GM_OK);
+    assert_int_equal(gm_block_del(txn, "bad.example"), GM_OK);
+    assert_int_equal(gm_block_del(txn, "quiet.example"), GM_OK);
+    assert_int_equal(gm_txn_commit(txn), GM_OK);
+    assert_int_equal(gm_mod_block_import(f->st, out, &imported, &removed, err, sizeof err), GM_OK);
+    assert_int_equal(imported, 2);
+    char *again = NULL;
+    assert_int_equal(gm_mod_block_export(f->st, &again), GM_OK);
+    assert_string_equal(again, out);
+    free(again);
+    free(out);
+}
+
+static void bad_csv_imports_nothing(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const bad[] = {
+        "good.example,suspend\nnot a domain,suspend\n",
+        "good.example,obliterate\n",
+        "good.example,suspend,\"unterminated\n",
+        "good.example,\"x\"y,false\n",
+    };
+    for (size_t i = 0; i < TU_ARRAY_LEN(bad); i++) {
+        size_t imported = 7, removed = 7;
+        char err[128] = "";
+        assert_int_equal(gm_mod_block_import(f->st, bad[i], &imported, &removed, err, sizeof err),
+                         GM_EINVAL);
+        assert_true(tu_contains(err, "line"));
+        assert_int_equal(imported, 7); /* untouched */
+    }
+    struct gm_txn *txn;
+    assert_int_equal(gm_txn_begin(f->st, false, &txn), GM_OK);
+    assert_int_equal(gm_block_find(txn, "good.example", NULL, 0), GM_ENOTFOUND);
+    gm_txn_abort(txn);
+}
+
+static void silence_versus_suspend(void **state)
+{
+    struct fixture *f = *state;
+    struct gm_block b = {.domain = "quiet.example", .severity = GM_BLOCK_SILENCE};
+    assert_int_equal(gm_mod_block_add(f->st, &b, NULL), GM_OK);
+    struct gm_txn *txn;
+    enum gm_block_severity sev;
+    assert_int_equal(gm_txn_begin(f->st, true, &txn), GM_OK);
+    /* not a suspend: the inbox and delivery let it through */
+    assert_int_equal(gm_block_find_url(txn, "https://quiet.example/u/d"), GM_ENOTFOUND);
+    assert_int_equal(gm_block_severity_url(txn, "https://quiet.example/u/d", &sev), GM_OK);
+    assert_int_equal(sev, GM_BLOCK_SILENCE);
+    /* but its member's post is not relayed */
+    json_t *post = json_loads(
+        "{\"id\":\"https://quiet.example/c/1\",\"type\":\"Create\",\"actor\":"
+        "\"https://quiet.example/u/d\",\"object\":{\"id\":\"https://quiet.example/n/1\","
+        "\"type\":\"Note\",\"to\":[\"https://www.w3.org/ns/activitystreams#Public\"],"
+        "\"cc\":[\"https://g.example/c/demo\"]}}",
+        0, NULL);
+    struct gm_rules_ctx ctx = {.base_url = "https://g.example", .community = "demo",
+                               .actor = "https://quiet.example/u/d", .now = 1};
+    assert_int_equal(gm_rules_apply(txn, &ctx, post), GM_OK);
+    assert_int_equal(ctx.queued, 0);
+    json_decref(post);
+    gm_txn_abort(txn);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(suspend_ends_memberships, setup, teardown),
+        cmocka_unit_test_setup_teardown(csv_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(bad_csv_imports_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(silence_versus_suspend, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
