@@ -13,6 +13,7 @@
 #include "gemeinde/community.h"
 #include "gemeinde/log.h"
 #include "gemeinde/members.h"
+#include "gemeinde/modlog.h"
 
 #define CSV_FIELDS 6
 #define CSV_FIELD_MAX (GM_BLOCK_REASON_MAX + 1)
@@ -45,9 +46,19 @@ static gm_err remove_suspended_members(struct gm_txn *txn, size_t *removed)
     return e;
 }
 
-/* Set each block, then end suspended memberships, in one transaction. */
+static gm_err log_action(struct gm_txn *txn, const char *moderator, const char *action,
+                         const char *target, const char *public_reason, const char *note)
+{
+    struct gm_modlog_entry e = {.at = (int64_t)time(NULL), .community = "",
+                                .moderator = (char *)moderator, .action = (char *)action,
+                                .target = (char *)target, .public_reason = (char *)public_reason,
+                                .private_note = (char *)note};
+    return gm_modlog_append(txn, &e);
+}
+
+/* Set each block (logged), then end suspended memberships, in one transaction. */
 static gm_err apply_blocks(struct gm_store *st, struct gm_block *const *blocks, size_t n,
-                           size_t *removed)
+                           const char *moderator, size_t *removed)
 {
     struct gm_txn *txn;
     size_t gone = 0;
@@ -56,8 +67,12 @@ static gm_err apply_blocks(struct gm_store *st, struct gm_block *const *blocks, 
     if (e != GM_OK)
         return e;
     for (size_t i = 0; e == GM_OK && i < n; i++) {
-        e = gm_block_set(txn, blocks[i]);
-        suspends |= blocks[i]->severity == GM_BLOCK_SUSPEND;
+        const struct gm_block *b = blocks[i];
+        e = gm_block_set(txn, b);
+        if (e == GM_OK)
+            e = log_action(txn, moderator, b->severity == GM_BLOCK_SILENCE ? "silence" : "suspend",
+                           b->domain, b->public_comment, b->reason);
+        suspends |= b->severity == GM_BLOCK_SUSPEND;
     }
     if (e == GM_OK && suspends)
         e = remove_suspended_members(txn, &gone);
@@ -70,22 +85,27 @@ static gm_err apply_blocks(struct gm_store *st, struct gm_block *const *blocks, 
     return e;
 }
 
-gm_err gm_mod_block_add(struct gm_store *st, const struct gm_block *b, size_t *removed)
+gm_err gm_mod_block_add(struct gm_store *st, const struct gm_block *b, const char *moderator,
+                        size_t *removed)
 {
     struct gm_block copy = *b;
     struct gm_block *one = &copy;
     if (!copy.created)
         copy.created = (int64_t)time(NULL);
-    return apply_blocks(st, &one, 1, removed);
+    return apply_blocks(st, &one, 1, moderator, removed);
 }
 
-gm_err gm_mod_block_remove(struct gm_store *st, const char *domain)
+gm_err gm_mod_block_remove(struct gm_store *st, const char *domain, const char *moderator)
 {
     struct gm_txn *txn;
+    char d[GM_BLOCK_DOMAIN_MAX + 1];
+    if (gm_block_normalise(domain, d) != GM_OK)
+        return GM_ENOTFOUND;
     gm_err e = gm_txn_begin(st, true, &txn);
     if (e != GM_OK)
         return e;
-    if ((e = gm_block_del(txn, domain)) != GM_OK) {
+    if ((e = gm_block_del(txn, d)) != GM_OK ||
+        (e = log_action(txn, moderator, "unblock", d, "", "")) != GM_OK) {
         gm_txn_abort(txn);
         return e;
     }
@@ -173,8 +193,8 @@ static int record_to_block(char f[CSV_FIELDS][CSV_FIELD_MAX], int nf, struct gm_
     return 1;
 }
 
-gm_err gm_mod_block_import(struct gm_store *st, const char *csv, size_t *imported,
-                           size_t *removed, char *err, size_t errlen)
+gm_err gm_mod_block_import(struct gm_store *st, const char *csv, const char *moderator,
+                           size_t *imported, size_t *removed, char *err, size_t errlen)
 {
     char (*fields)[CSV_FIELD_MAX] = malloc(CSV_FIELDS * CSV_FIELD_MAX);
     struct gm_block **blocks = NULL;
@@ -210,7 +230,7 @@ gm_err gm_mod_block_import(struct gm_store *st, const char *csv, size_t *importe
         }
     }
     if (e == GM_OK)
-        e = apply_blocks(st, blocks, n, removed);
+        e = apply_blocks(st, blocks, n, moderator, removed);
     if (e == GM_OK)
         *imported = n;
     gm_blocks_free(blocks, n);

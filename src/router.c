@@ -9,6 +9,7 @@
 #include "gemeinde/actor_routes.h"
 #include "gemeinde/inbox.h"
 #include "gemeinde/log.h"
+#include "gemeinde/modlog_page.h"
 #include "gemeinde/wellknown.h"
 
 struct route {
@@ -30,6 +31,7 @@ static const struct route routes[] = {
     {"GET", "/c/{name}/followers", gm_actor_get_followers},
     {"GET", "/c/{name}/featured", gm_actor_get_featured},
     {"GET", "/c/{name}/announces/{seq}", gm_actor_get_announce},
+    {"GET", "/c/{name}/modlog", gm_modlog_get},
     {"POST", "/inbox", gm_inbox_post},
     {"POST", "/c/{name}/inbox", gm_inbox_post},
 

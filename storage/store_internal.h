@@ -24,7 +24,8 @@ enum gm_dbi {
     DBI_OUTBOX,      /* community NUL seq (8 BE) -> Announce JSON */
     DBI_RELAYED,     /* object id NUL community -> announce seq (8 BE) [+ deleted byte] */
     DBI_FANOUT,      /* community NUL seq (8 BE) inbox -> "" (dedupe across fan-out batches) */
-    DBI_BLOCKS,      /* blocked domain -> reason */
+    DBI_BLOCKS,      /* blocked domain -> block JSON */
+    DBI_MODLOG,      /* seq (8 BE) -> moderation log entry JSON */
     DBI_COUNT
 };
 

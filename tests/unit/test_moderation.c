@@ -12,8 +12,11 @@
 
 #include "gemeinde/blocks.h"
 #include "gemeinde/community.h"
+#include "gemeinde/app.h"
 #include "gemeinde/members.h"
 #include "gemeinde/moderation.h"
+#include "gemeinde/modlog.h"
+#include "gemeinde/router.h"
 #include "gemeinde/rules.h"
 #include "test_util.h"
 
@@ -78,18 +81,18 @@ static void suspend_ends_memberships(void **state)
     struct fixture *f = *state;
     struct gm_block b = {.domain = "quiet.example", .severity = GM_BLOCK_SILENCE};
     size_t removed = 99;
-    assert_int_equal(gm_mod_block_add(f->st, &b, &removed), GM_OK);
+    assert_int_equal(gm_mod_block_add(f->st, &b, "cli:test", &removed), GM_OK);
     assert_int_equal(removed, 0); /* a silence keeps members */
     assert_int_equal(members(f), 4);
     struct gm_block s = {.domain = "BAD.example", .severity = GM_BLOCK_SUSPEND,
                          .reason = "spam", .public_comment = "spam"};
-    assert_int_equal(gm_mod_block_add(f->st, &s, &removed), GM_OK);
+    assert_int_equal(gm_mod_block_add(f->st, &s, "cli:test", &removed), GM_OK);
     assert_int_equal(removed, 2); /* bad.example and its subdomain */
     assert_int_equal(members(f), 2);
     struct gm_block bad = {.domain = "not a domain"};
-    assert_int_equal(gm_mod_block_add(f->st, &bad, NULL), GM_EINVAL);
-    assert_int_equal(gm_mod_block_remove(f->st, "bad.example"), GM_OK);
-    assert_int_equal(gm_mod_block_remove(f->st, "bad.example"), GM_ENOTFOUND);
+    assert_int_equal(gm_mod_block_add(f->st, &bad, "cli:test", NULL), GM_EINVAL);
+    assert_int_equal(gm_mod_block_remove(f->st, "bad.example", "cli:test"), GM_OK);
+    assert_int_equal(gm_mod_block_remove(f->st, "bad.example", "cli:test"), GM_ENOTFOUND);
 }
 
 static void csv_round_trip(void **state)
@@ -102,7 +105,7 @@ static void csv_round_trip(void **state)
                       "\n";
     size_t imported = 0, removed = 0;
     char err[128] = "";
-    assert_int_equal(gm_mod_block_import(f->st, csv, &imported, &removed, err, sizeof err), GM_OK);
+    assert_int_equal(gm_mod_block_import(f->st, csv, "cli:test", &imported, &removed, err, sizeof err), GM_OK);
     assert_int_equal(imported, 2);
     assert_int_equal(removed, 2);
     char *out = NULL;
@@ -117,7 +120,7 @@ static void csv_round_trip(void **state)
     assert_int_equal(gm_block_del(txn, "bad.example"), GM_OK);
     assert_int_equal(gm_block_del(txn, "quiet.example"), GM_OK);
     assert_int_equal(gm_txn_commit(txn), GM_OK);
-    assert_int_equal(gm_mod_block_import(f->st, out, &imported, &removed, err, sizeof err), GM_OK);
+    assert_int_equal(gm_mod_block_import(f->st, out, "cli:test", &imported, &removed, err, sizeof err), GM_OK);
     assert_int_equal(imported, 2);
     char *again = NULL;
     assert_int_equal(gm_mod_block_export(f->st, &again), GM_OK);
@@ -138,7 +141,7 @@ static void bad_csv_imports_nothing(void **state)
     for (size_t i = 0; i < TU_ARRAY_LEN(bad); i++) {
         size_t imported = 7, removed = 7;
         char err[128] = "";
-        assert_int_equal(gm_mod_block_import(f->st, bad[i], &imported, &removed, err, sizeof err),
+        assert_int_equal(gm_mod_block_import(f->st, bad[i], "cli:test", &imported, &removed, err, sizeof err),
                          GM_EINVAL);
         assert_true(tu_contains(err, "line"));
         assert_int_equal(imported, 7); /* untouched */
@@ -153,7 +156,7 @@ static void silence_versus_suspend(void **state)
 {
     struct fixture *f = *state;
     struct gm_block b = {.domain = "quiet.example", .severity = GM_BLOCK_SILENCE};
-    assert_int_equal(gm_mod_block_add(f->st, &b, NULL), GM_OK);
+    assert_int_equal(gm_mod_block_add(f->st, &b, "cli:test", NULL), GM_OK);
     struct gm_txn *txn;
     enum gm_block_severity sev;
     assert_int_equal(gm_txn_begin(f->st, true, &txn), GM_OK);
@@ -176,6 +179,69 @@ static void silence_versus_suspend(void **state)
     gm_txn_abort(txn);
 }
 
+/* Every block operation is in the log, newest first, node-wide entries in every community's
+ * log, with the private note kept; the public page shows the rest, escaped, and never the note. */
+static void moderation_log(void **state)
+{
+    struct fixture *f = *state;
+    struct gm_block s = {.domain = "bad.example", .severity = GM_BLOCK_SUSPEND,
+                         .reason = "PRIVATE-NOTE", .public_comment = "spam <script>x</script>"};
+    assert_int_equal(gm_mod_block_add(f->st, &s, "cli:alice", NULL), GM_OK);
+    assert_int_equal(gm_mod_block_remove(f->st, "bad.example", "cli:bob"), GM_OK);
+    struct gm_txn *txn;
+    struct gm_modlog_entry other = {.at = 5, .community = "other", .moderator = "x",
+                                    .action = "ban", .target = "y"};
+    assert_int_equal(gm_txn_begin(f->st, true, &txn), GM_OK);
+    assert_int_equal(gm_modlog_append(txn, &other), GM_OK); /* another community's */
+    assert_int_equal(gm_txn_commit(txn), GM_OK);
+    struct gm_modlog_entry **list;
+    size_t n;
+    assert_int_equal(gm_txn_begin(f->st, false, &txn), GM_OK);
+    assert_int_equal(gm_modlog_page(txn, "demo", 0, 10, &list, &n), GM_OK);
+    gm_txn_abort(txn);
+    assert_int_equal(n, 2);
+    assert_string_equal(list[0]->action, "unblock");
+    assert_string_equal(list[0]->moderator, "cli:bob");
+    assert_string_equal(list[1]->action, "suspend");
+    assert_string_equal(list[1]->target, "bad.example");
+    assert_string_equal(list[1]->private_note, "PRIVATE-NOTE");
+    assert_string_equal(list[1]->community, "");
+    gm_modlog_entries_free(list, n);
+
+    struct gm_app app;
+    assert_int_equal(gm_app_init(&app, NULL, NULL, "https://g.example"), GM_OK);
+    app.st = f->st;
+    for (int html = 0; html < 2; html++) {
+        struct tu_req r;
+        struct gm_http_resp resp = {0};
+        tu_req_init(&r, "GET", "/c/demo/modlog", NULL);
+        if (html)
+            tu_req_add_header(&r, "Accept", "text/html");
+        gm_router_dispatch(&app, &r.req, &resp);
+        assert_int_equal(resp.status, 200);
+        assert_false(tu_contains(resp.body, "PRIVATE-NOTE"));
+        assert_false(tu_contains(resp.body, "<script>"));
+        if (html) {
+            assert_true(tu_contains(resp.body, "&lt;script&gt;"));
+        } else {
+            json_t *doc = tu_resp_json(&resp);
+            json_t *first = json_array_get(json_object_get(doc, "entries"), 0);
+            assert_string_equal(tu_jstr(first, "action"), "unblock");
+            assert_string_equal(tu_jstr(first, "scope"), "node");
+            json_decref(doc);
+        }
+        gm_http_resp_clear(&resp);
+    }
+    struct tu_req r;
+    struct gm_http_resp resp = {0};
+    tu_req_init(&r, "GET", "/c/nope/modlog", NULL);
+    gm_router_dispatch(&app, &r.req, &resp);
+    assert_int_equal(resp.status, 404);
+    gm_http_resp_clear(&resp);
+    app.st = NULL;
+    gm_app_clear(&app);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +249,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(csv_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_csv_imports_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(silence_versus_suspend, setup, teardown),
+        cmocka_unit_test_setup_teardown(moderation_log, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
