@@ -345,6 +345,25 @@ gm_err gm_fetch_origin(const char *url, char *out, size_t size)
     return err;
 }
 
+gm_err gm_fetch_authority(const char *url, char *out, size_t size)
+{
+    struct gm_fetch_url u;
+    char why[GM_FETCH_WHY], auth[GM_FETCH_MAX_HOST + 8];
+    gm_err err;
+    if (!out)
+        return GM_EINVAL;
+    if ((err = gm_fetch_url_parse(NULL, url, &u, why, sizeof why)) != GM_OK)
+        return err;
+    gm_fetch_url_authority(&u, auth, sizeof auth);
+    gm_fetch_url_free(&u);
+    if ((size_t)snprintf(out, size, "%s", auth) >= size) {
+        if (size)
+            out[0] = '\0';
+        return GM_ETOOBIG;
+    }
+    return GM_OK;
+}
+
 bool gm_fetch_same_origin(const char *a, const char *b)
 {
     char oa[GM_FETCH_MAX_ORIGIN], ob[GM_FETCH_MAX_ORIGIN];

@@ -220,11 +220,10 @@ struct commit_arg {
 static gm_err commit_fn(struct gm_txn *txn, void *p)
 {
     struct commit_arg *a = p;
-    char origin[GM_FETCH_MAX_ORIGIN];
+    char host[GM_FETCH_MAX_ORIGIN];
     gm_err e = gm_activity_append(txn, &a->rec, NULL);
-    if (e == GM_OK && gm_fetch_origin(a->rec.actor, origin, sizeof origin) == GM_OK &&
-        strstr(origin, "://"))
-        e = gm_host_heard_from(txn, strstr(origin, "://") + 3);
+    if (e == GM_OK && gm_fetch_authority(a->rec.actor, host, sizeof host) == GM_OK)
+        e = gm_host_heard_from(txn, host);
     return e == GM_OK ? gm_rules_apply(txn, &a->rules, a->doc) : e;
 }
 

@@ -69,13 +69,13 @@ out:
 gm_err gm_nodeinfo_learn(struct gm_app *app, const struct gm_fetch_signer *signer,
                          const char *actor_url)
 {
-    char origin[GM_FETCH_MAX_ORIGIN];
+    char origin[GM_FETCH_MAX_ORIGIN], host[GM_FETCH_MAX_ORIGIN];
     struct gm_host h;
     struct gm_txn *txn;
     int64_t now = (int64_t)time(NULL);
-    if (gm_fetch_origin(actor_url, origin, sizeof origin) != GM_OK || !strstr(origin, "://"))
+    if (gm_fetch_origin(actor_url, origin, sizeof origin) != GM_OK ||
+        gm_fetch_authority(actor_url, host, sizeof host) != GM_OK)
         return GM_OK;
-    const char *host = strstr(origin, "://") + 3;
     gm_err e = gm_txn_begin(app->st, false, &txn);
     if (e != GM_OK)
         return e;

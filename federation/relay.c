@@ -317,10 +317,10 @@ static gm_err queue_each(struct gm_txn *txn, const char *community, uint64_t seq
         }
         if (e != GM_OK)
             break;
-        char origin[GM_FETCH_MAX_ORIGIN];
+        char host[GM_FETCH_MAX_ORIGIN];
         struct gm_host h = {0};
-        if (gm_fetch_origin(dest, origin, sizeof origin) == GM_OK && strstr(origin, "://"))
-            gm_host_get(txn, strstr(origin, "://") + 3, &h);
+        if (gm_fetch_authority(dest, host, sizeof host) == GM_OK)
+            gm_host_get(txn, host, &h);
         const char *body = gm_host_group_aware(h.software) ? full : micro;
         if (!body) /* nothing this destination can read (a vote or an edit, for a microblog) */
             continue;

@@ -112,6 +112,10 @@ gm_err gm_fetch_normalize_host(const char *in, char *out, size_t size);
  * (GM_FETCH_MAX_ORIGIN always suffices). */
 gm_err gm_fetch_origin(const char *url, char *out, size_t size);
 
+/* The authority of an http(s) URL as the per-host tables key it: "host[:port]", normalised, the
+ * default port dropped (the same form delivery sends as Host). Same results as gm_fetch_origin. */
+gm_err gm_fetch_authority(const char *url, char *out, size_t size);
+
 /* True when both are valid http(s) URLs with the same origin. */
 bool gm_fetch_same_origin(const char *a, const char *b);
 

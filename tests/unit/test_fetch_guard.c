@@ -350,13 +350,33 @@ static void test_pin_list(void **state)
     gm_fetch_url_free(&u);
 }
 
+/* The per-host key: normalised host, default port dropped, the same for every caller. */
+static void test_authority(void **state)
+{
+    static const struct {
+        const char *url, *want;
+    } cases[] = {
+        {"https://Social.Example./users/a", "social.example"},
+        {"https://social.example:443/x", "social.example"},
+        {"http://127.0.0.2:8080/inbox", "127.0.0.2:8080"},
+        {"https://[::1]:8443/a", "[::1]:8443"},
+    };
+    char out[GM_FETCH_MAX_ORIGIN];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(gm_fetch_authority(cases[i].url, out, sizeof out), GM_OK);
+        assert_string_equal(out, cases[i].want);
+    }
+    assert_int_equal(gm_fetch_authority("https://u@x.example/", out, sizeof out), GM_EINVAL);
+    assert_int_equal(gm_fetch_authority("https://x.example/", out, 4), GM_ETOOBIG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addr_classifier), cmocka_unit_test(test_normalize_host),
         cmocka_unit_test(test_origin),          cmocka_unit_test(test_same_origin),
         cmocka_unit_test(test_json_depth),      cmocka_unit_test(test_connect_guard),
-        cmocka_unit_test(test_pin_list),
+        cmocka_unit_test(test_pin_list),        cmocka_unit_test(test_authority),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
