@@ -99,11 +99,7 @@ static int cmd_list(struct gm_store *st, int json)
                    b->public_comment[0] ? "  | public: " : "", b->public_comment);
     }
     if (arr) {
-        char *s = json_dumps(arr, JSON_INDENT(2));
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(arr);
+        gm_cli_print_json(arr);
     } else if (!n) {
         printf("no blocks\n");
     }

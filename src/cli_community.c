@@ -12,16 +12,6 @@
 #include "gemeinde/keygen.h"
 #include "gemeinde/store.h"
 
-int gm_cli_open_store(const struct gm_config *cfg, struct gm_store **st)
-{
-    char err[512] = "";
-    gm_err e = gm_store_open(cfg->data_dir, cfg->map_size_mb, st, err, sizeof err);
-    if (e == GM_OK)
-        return GM_EXIT_OK;
-    fprintf(stderr, "gemeinde: %s\n", err[0] ? err : gm_strerror(e));
-    return GM_EXIT_USAGE;
-}
-
 struct edits {
     const char *title, *summary;
     int followers_visible, microblog_replies; /* -1: unchanged, 0/1 */
@@ -129,15 +119,6 @@ static json_t *community_json(const struct gm_config *cfg, const struct gm_commu
                             "microblog_replies", c->microblog_replies);
     free(h);
     return doc;
-}
-
-static void print_json(json_t *doc)
-{
-    char *s = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-    if (s)
-        puts(s);
-    free(s);
-    json_decref(doc);
 }
 
 static void print_text(const struct gm_config *cfg, const struct gm_community *c)
@@ -263,24 +244,31 @@ static int cmd_list(const struct gm_config *cfg, struct gm_store *st, const stru
     gm_txn_abort(txn);
     gm_community_names_free(names, n);
     if (arr)
-        print_json(arr);
+        gm_cli_print_json(arr);
     return report(e, "");
+}
+
+/* Read community `name` in a read transaction of its own. */
+static gm_err load_community(struct gm_store *st, const char *name, struct gm_community **c)
+{
+    struct gm_txn *txn;
+    gm_err e = gm_txn_begin(st, false, &txn);
+    if (e != GM_OK)
+        return e;
+    e = gm_community_get(txn, name, c);
+    gm_txn_abort(txn);
+    return e;
 }
 
 static int cmd_show(const struct gm_config *cfg, struct gm_store *st, const char *name,
                     const struct edits *ed)
 {
-    struct gm_txn *txn;
     struct gm_community *c;
-    gm_err e = gm_txn_begin(st, false, &txn);
-    if (e != GM_OK)
-        return report(e, name);
-    e = gm_community_get(txn, name, &c);
-    gm_txn_abort(txn);
+    gm_err e = load_community(st, name, &c);
     if (e != GM_OK)
         return report(e, name);
     if (ed->json)
-        print_json(community_json(cfg, c));
+        gm_cli_print_json(community_json(cfg, c));
     else
         print_text(cfg, c);
     gm_community_free(c);
@@ -289,13 +277,8 @@ static int cmd_show(const struct gm_config *cfg, struct gm_store *st, const char
 
 static int cmd_set(struct gm_store *st, const char *name, const struct edits *ed)
 {
-    struct gm_txn *txn;
     struct gm_community *c;
-    gm_err e = gm_txn_begin(st, false, &txn);
-    if (e != GM_OK)
-        return report(e, name);
-    e = gm_community_get(txn, name, &c);
-    gm_txn_abort(txn);
+    gm_err e = load_community(st, name, &c);
     if (e != GM_OK)
         return report(e, name);
     int rc = apply_edits(c, ed);

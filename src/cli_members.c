@@ -42,11 +42,7 @@ static int list(struct gm_store *st, const char *name, int json)
             printf("%s  since %s\n", m[i]->actor, when);
     }
     if (arr) {
-        char *s = json_dumps(arr, JSON_INDENT(2));
-        if (s)
-            puts(s);
-        free(s);
-        json_decref(arr);
+        gm_cli_print_json(arr);
     } else if (n == 0) {
         printf("no members yet\n");
     }

@@ -122,13 +122,10 @@ int gm_cli_queue(const struct gm_config *cfg, int argc, char **argv)
         return GM_EXIT_FAIL;
     }
     if (json) {
-        char *text = json_dumps(s, JSON_INDENT(2));
-        if (text)
-            puts(text);
-        free(text);
+        gm_cli_print_json(s);
     } else {
         print_text(s);
+        json_decref(s);
     }
-    json_decref(s);
     return GM_EXIT_OK;
 }

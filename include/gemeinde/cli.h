@@ -4,6 +4,8 @@
 #ifndef GEMEINDE_CLI_H
 #define GEMEINDE_CLI_H
 
+#include <jansson.h>
+
 #include "gemeinde/config.h"
 
 struct gm_store;
@@ -19,5 +21,8 @@ int gm_cli_block(const struct gm_config *cfg, int argc, char **argv);
 /* Open the store named by the configuration, printing a clear message on failure.
  * Returns GM_EXIT_OK and sets *st, or an exit status. */
 int gm_cli_open_store(const struct gm_config *cfg, struct gm_store **st);
+
+/* Print `doc` indented on stdout and release it (steals the reference; NULL prints nothing). */
+void gm_cli_print_json(json_t *doc);
 
 #endif
