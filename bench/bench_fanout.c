@@ -19,7 +19,6 @@
 #define _XOPEN_SOURCE 700 /* nftw, in bench_util.h */
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <lmdb.h> /* read-only: the write-transaction counter */
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -375,22 +374,6 @@ static long queue_left(const struct bu_node *n)
     return e == GM_OK ? (long)count : -1;
 }
 
-/* LMDB's last committed write-transaction id (-1 on failure), read without a transaction from
- * an environment of our own, opened read-only and closed again. */
-static long lmdb_last_txnid(const char *data_dir)
-{
-    MDB_env *env;
-    MDB_envinfo info;
-    long id = -1;
-    if (mdb_env_create(&env) != 0)
-        return -1;
-    mdb_env_set_maxdbs(env, 32);
-    if (mdb_env_open(env, data_dir, MDB_RDONLY | MDB_NOTLS, 0600) == 0 &&
-        mdb_env_info(env, &info) == 0)
-        id = (long)info.me_last_txnid;
-    mdb_env_close(env);
-    return id;
-}
 
 /* ---- the post ---------------------------------------------------------------------------- */
 
@@ -575,7 +558,7 @@ static void tally(const struct farm *f, struct outcome *o)
 /* Post, wait for the Announces, measure the daemon (still running). */
 static int drive(struct bu_node *n, struct farm *f, const struct poster *p, struct outcome *o)
 {
-    long txn0 = lmdb_last_txnid(n->data_dir), tids0[MAX_THREADS];
+    long txn0 = bu_last_txnid(n->data_dir), tids0[MAX_THREADS];
     double thread_cpu0[MAX_THREADS];
     int nt0 = bu_proc_threads_cpu(n->pid, tids0, thread_cpu0, MAX_THREADS);
     double cpu0 = bu_proc_cpu_s(n->pid), t0 = bu_now_s();
@@ -593,7 +576,7 @@ static int drive(struct bu_node *n, struct farm *f, const struct poster *p, stru
     o->other_pct = 100 * other / (wall * (double)sysconf(_SC_NPROCESSORS_ONLN));
     o->other_pct = o->other_pct < 0 ? 0 : o->other_pct; /* clock-tick rounding */
     o->rss_kb = bu_proc_status_kb(n->pid, "VmHWM");
-    long txn1 = lmdb_last_txnid(n->data_dir);
+    long txn1 = bu_last_txnid(n->data_dir);
     o->txns = txn0 >= 0 && txn1 >= txn0 ? txn1 - txn0 : -1;
     o->ran = 1;
     return 0;

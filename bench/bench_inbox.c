@@ -17,7 +17,6 @@
  * are reported, not enforced), 1 otherwise, 2 on a usage error. */
 #define _XOPEN_SOURCE 700 /* nftw, in bench_util.h */
 #include <curl/curl.h>
-#include <lmdb.h> /* read-only: the write-transaction counter, for the mean batch size */
 #include <microhttpd.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -80,22 +79,6 @@ static int node_stop(struct bu_node *n)
     return rc;
 }
 
-/* LMDB's last committed write-transaction id (-1 on failure), read without a transaction from
- * an environment of our own, opened read-only and closed again. */
-static long lmdb_last_txnid(const char *data_dir)
-{
-    MDB_env *env;
-    MDB_envinfo info;
-    long id = -1;
-    if (mdb_env_create(&env) != 0)
-        return -1;
-    mdb_env_set_maxdbs(env, 32);
-    if (mdb_env_open(env, data_dir, MDB_RDONLY | MDB_NOTLS, 0600) == 0 &&
-        mdb_env_info(env, &info) == 0)
-        id = (long)info.me_last_txnid;
-    mdb_env_close(env);
-    return id;
-}
 
 /* ---- remote actors: keys in the cache, requests signed with them ------------------------- */
 
@@ -548,13 +531,13 @@ static int run_inbox(const struct opts *o, struct bu_node *n, struct actor *acto
         return -1;
     rp->sign_wall_s = bu_now_s() - t;
     snprintf(url, sizeof url, "http://127.0.0.1:%u" TARGET, n->port);
-    long txn0 = lmdb_last_txnid(n->data_dir);
+    long txn0 = bu_last_txnid(n->data_dir);
     double cpu0 = bu_proc_cpu_s(n->pid);
     if (bu_drive(url, reqs, o->requests, o->conns, 202, &rp->inbox) != 0)
         return -1;
     rp->daemon_cpu_s = bu_proc_cpu_s(n->pid) - cpu0;
     rp->other_cpu_s = rp->inbox.outside_cpu_s - rp->daemon_cpu_s;
-    long txn1 = lmdb_last_txnid(n->data_dir);
+    long txn1 = bu_last_txnid(n->data_dir);
     rp->txns = txn0 >= 0 && txn1 >= txn0 ? txn1 - txn0 : -1;
     rp->rss_kb = bu_proc_status_kb(n->pid, "VmHWM");
     if (node_stop(n) != 0)

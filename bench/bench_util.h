@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gemeinde/store.h"
+
 extern char **environ;
 
 static inline double bu_clock_s(clockid_t clock)
@@ -467,6 +469,19 @@ out:
     if (rc != 0)
         fprintf(stderr, "bench_inbox: the client failed\n");
     return rc;
+}
+
+/* The daemon's last committed write-transaction id (each is one fsync), read through the
+ * store's API from an environment of our own; -1 on failure. */
+static inline long bu_last_txnid(const char *data_dir)
+{
+    struct gm_store *st;
+    uint64_t id = 0;
+    if (gm_store_open(data_dir, 1024, &st, NULL, 0) != GM_OK)
+        return -1;
+    gm_err e = gm_store_last_txnid(st, &id);
+    gm_store_close(st);
+    return e == GM_OK ? (long)id : -1;
 }
 
 /* ---- the global time limit -------------------------------------------------------------- */

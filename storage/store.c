@@ -213,6 +213,16 @@ void gm_store_close(struct gm_store *st)
     free(st);
 }
 
+gm_err gm_store_last_txnid(struct gm_store *st, uint64_t *id)
+{
+    MDB_envinfo info;
+    int rc = mdb_env_info(st->env, &info);
+    if (rc)
+        return gm_store_map_err(rc, "env info");
+    *id = (uint64_t)info.me_last_txnid;
+    return GM_OK;
+}
+
 gm_err gm_txn_begin(struct gm_store *st, bool write, struct gm_txn **out)
 {
     struct gm_txn *t = malloc(sizeof *t);

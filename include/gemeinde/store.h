@@ -29,6 +29,10 @@ gm_err gm_store_open(const char *dir, size_t map_size_mb, struct gm_store **out,
                      size_t errlen);
 void gm_store_close(struct gm_store *st);
 
+/* The id of the last committed write transaction (each is one fsync): for measurements.
+ * GM_OK: *id is set. */
+gm_err gm_store_last_txnid(struct gm_store *st, uint64_t *id);
+
 /* Begin a transaction. GM_OK: *out is yours until commit or abort. */
 gm_err gm_txn_begin(struct gm_store *st, bool write, struct gm_txn **out);
 /* Commit and free `txn` (always freed, also on error). GM_ESTORE if the commit failed. */
