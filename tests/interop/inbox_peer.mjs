@@ -24,78 +24,30 @@
 import {
   createFederation,
   generateCryptoKeyPair,
-  getDocumentLoader,
   MemoryKvStore,
-  preloadedContexts,
   signRequest,
   verifyRequest,
 } from "@fedify/fedify";
 import { Create, Endpoints, Note, Person, PUBLIC_COLLECTION } from "@fedify/fedify/vocab";
 import { createServer } from "node:http";
-import { isIP } from "node:net";
 import { randomUUID } from "node:crypto";
+import {
+  AP_TYPE,
+  errText,
+  finish,
+  hardTimeout,
+  note,
+  ok,
+  parseTarget,
+  peerHost,
+  restrictedLoader,
+  skip,
+  toWebRequest,
+} from "./peer_common.mjs";
 
 const USAGE = "usage: node inbox_peer.mjs BASE_URL NAME";
-const AP_TYPE = "application/activity+json";
 
-// ---- result reporting -------------------------------------------------------------------
-
-let passed = 0;
-let failed = 0;
-
-function ok(cond, what, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${what}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${what}${detail === undefined ? "" : `: ${detail}`}`);
-  }
-  return !!cond;
-}
-
-function skip(what, reason) {
-  passed++;
-  console.log(`ok - ${what} # SKIP ${reason}`);
-}
-
-function note(text) {
-  for (const line of String(text).split("\n")) console.log(`# ${line}`);
-}
-
-function errText(e) {
-  if (e == null) return String(e);
-  let s = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  if (e instanceof Error && e.cause != null) s += ` (cause: ${errText(e.cause)})`;
-  return s;
-}
-
-let server = null;
-function finish(code) {
-  console.log(`${passed} passed, ${failed} failed`);
-  server?.closeAllConnections?.();
-  process.exit(code ?? (failed === 0 && passed > 0 ? 0 : 1));
-}
-
-// ---- arguments and loopback guard -------------------------------------------------------
-
-function isLoopbackHostname(hostname) {
-  let h = hostname.toLowerCase();
-  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
-  if (h === "localhost") return true;
-  if (isIP(h) === 4) return h.split(".")[0] === "127";
-  if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1";
-  return false;
-}
-
-function isLoopbackUrl(u) {
-  try {
-    const url = new URL(u);
-    return (url.protocol === "http:" || url.protocol === "https:") && isLoopbackHostname(url.hostname);
-  } catch {
-    return false;
-  }
-}
+// ---- arguments, loopback guard, hard timeout, restricted loader (peer_common.mjs) --------
 
 const args = process.argv.slice(2);
 if (args.length !== 2) {
@@ -103,57 +55,14 @@ if (args.length !== 2) {
   process.exit(2);
 }
 const [baseArg, NAME] = args;
-let BASE;
-try {
-  BASE = new URL(baseArg);
-} catch {
-  console.error(`${USAGE}\nBASE_URL is not a URL: ${baseArg}`);
-  process.exit(2);
-}
-if (BASE.protocol !== "http:" && BASE.protocol !== "https:") {
-  console.error(`refusing to run: BASE_URL must be http(s), got ${BASE.protocol}`);
-  process.exit(2);
-}
-if (!isLoopbackHostname(BASE.hostname)) {
-  console.error(`refusing to run: BASE_URL host ${BASE.hostname} is not loopback (127.x.x.x, localhost, ::1)`);
-  process.exit(2);
-}
-if (!/^[A-Za-z0-9._-]+$/.test(NAME)) {
-  console.error(`refusing to run: NAME ${JSON.stringify(NAME)} is not a plain community name`);
-  process.exit(2);
-}
-const PEER_HOST = process.env.GM_PEER_HOST ?? "127.0.0.2";
-if (isIP(PEER_HOST) !== 4 || !isLoopbackHostname(PEER_HOST)) {
-  console.error(`refusing to run: GM_PEER_HOST ${PEER_HOST} is not a loopback IPv4 address`);
-  process.exit(2);
-}
-const ORIGIN = BASE.origin;
-const COMMUNITY = new URL(`/c/${NAME}`, ORIGIN);
-const COMMUNITY_INBOX = new URL(`/c/${NAME}/inbox`, ORIGIN);
-const SHARED_INBOX = new URL("/inbox", ORIGIN);
-
-// ---- hard timeout -----------------------------------------------------------------------
-
-const timeoutSec = Number(process.env.GM_INBOX_TIMEOUT ?? "60") || 60;
-const abort = new AbortController();
-setTimeout(() => {
-  abort.abort(new Error("hard timeout"));
-  failed++;
-  console.log(`not ok - finished within the hard timeout of ${timeoutSec} s`);
-  finish(3);
-}, timeoutSec * 1000).unref();
-
-// ---- Fedify's document loader, restricted to loopback + preloaded contexts --------------
-
-const fedifyLoader = getDocumentLoader({ allowPrivateAddress: true });
-const refused = [];
-async function documentLoader(url, options) {
-  if (!(url in preloadedContexts) && !isLoopbackUrl(url)) {
-    refused.push(url);
-    throw new Error(`interop test refuses to fetch non-loopback URL ${url} (no network; not a preloaded context)`);
-  }
-  return await fedifyLoader(url, { ...options, signal: options?.signal ?? abort.signal });
-}
+const target = parseTarget(USAGE, baseArg, NAME);
+const PEER_HOST = peerHost("GM_PEER_HOST", "127.0.0.2");
+const ORIGIN = target.origin;
+const COMMUNITY = target.community;
+const COMMUNITY_INBOX = target.inbox;
+const SHARED_INBOX = target.sharedInbox;
+const signal = hardTimeout("GM_INBOX_TIMEOUT");
+const { documentLoader, refused } = restrictedLoader(signal);
 const loaderFactory = () => documentLoader;
 
 // ---- the Fedify peer: alice on http://PEER_HOST:PORT ------------------------------------
@@ -162,23 +71,9 @@ const rsa = await generateCryptoKeyPair("RSASSA-PKCS1-v1_5");
 let federation = null; // created once the port is known
 const actorGets = []; // requests the daemon made for alice's actor document
 
-// node:http <-> Web Request/Response adapter for federation.fetch().
-async function toWebRequest(req) {
-  const url = new URL(req.url, `http://${req.headers.host ?? `${PEER_HOST}:${PORT}`}`);
-  const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-  let body;
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    body = Buffer.concat(chunks);
-  }
-  return new Request(url, { method: req.method, headers, body });
-}
-
-server = createServer(async (req, res) => {
+const server = createServer(async (req, res) => {
   try {
-    const request = await toWebRequest(req);
+    const request = await toWebRequest(req, `${PEER_HOST}:${PORT}`);
     if (request.method === "GET" && new URL(request.url).pathname === "/users/alice") {
       actorGets.push(request.clone());
     }
@@ -271,7 +166,7 @@ function sigHeaders(req) {
 // POST a (signed) request; the body is sent as given (to allow tampering after signing).
 async function post(req, body) {
   const t0 = performance.now();
-  const res = await fetch(req.url, { method: "POST", headers: req.headers, body, redirect: "manual", signal: abort.signal });
+  const res = await fetch(req.url, { method: "POST", headers: req.headers, body, redirect: "manual", signal: signal });
   const text = await res.text();
   let json = null;
   try {
