@@ -19,7 +19,7 @@
 // loopback or one of the JSON-LD contexts Fedify ships preloaded (there is no
 // network here; anything else is refused and reported as a failure).
 
-import { exportSpki, getDocumentLoader, importPem, preloadedContexts } from "@fedify/fedify";
+import { exportSpki, importPem } from "@fedify/fedify";
 import {
   Collection,
   CryptographicKey,
@@ -28,58 +28,11 @@ import {
   Object as ASObject,
   OrderedCollection,
 } from "@fedify/fedify/vocab";
-import { isIP } from "node:net";
+import { AP_TYPE, errText, finish, hardTimeout, ok, parseTarget, restrictedLoader } from "./peer_common.mjs";
 
 const USAGE = "usage: node lookup_group.mjs BASE_URL NAME";
-const AP_TYPE = "application/activity+json";
 
-// ---- result reporting -------------------------------------------------------------------
-
-let passed = 0;
-let failed = 0;
-
-function ok(cond, what, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok - ${what}`);
-  } else {
-    failed++;
-    console.log(`not ok - ${what}${detail === undefined ? "" : `: ${detail}`}`);
-  }
-  return !!cond;
-}
-
-function errText(e) {
-  if (e == null) return String(e);
-  let s = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  if (e instanceof Error && e.cause != null) s += ` (cause: ${errText(e.cause)})`;
-  return s;
-}
-
-function finish() {
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
-}
-
-// ---- arguments and loopback guard -------------------------------------------------------
-
-function isLoopbackHostname(hostname) {
-  let h = hostname.toLowerCase();
-  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
-  if (h === "localhost") return true;
-  if (isIP(h) === 4) return h.split(".")[0] === "127";
-  if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1";
-  return false;
-}
-
-function isLoopbackUrl(u) {
-  try {
-    const url = new URL(u);
-    return (url.protocol === "http:" || url.protocol === "https:") && isLoopbackHostname(url.hostname);
-  } catch {
-    return false;
-  }
-}
+// ---- arguments, loopback guard, hard timeout, restricted loader (peer_common.mjs) --------
 
 const args = process.argv.slice(2);
 if (args.length !== 2) {
@@ -87,52 +40,10 @@ if (args.length !== 2) {
   process.exit(2);
 }
 const [baseArg, NAME] = args;
-let BASE;
-try {
-  BASE = new URL(baseArg);
-} catch {
-  console.error(`${USAGE}\nBASE_URL is not a URL: ${baseArg}`);
-  process.exit(2);
-}
-if (BASE.protocol !== "http:" && BASE.protocol !== "https:") {
-  console.error(`refusing to run: BASE_URL must be http(s), got ${BASE.protocol}`);
-  process.exit(2);
-}
-if (!isLoopbackHostname(BASE.hostname)) {
-  console.error(`refusing to run: BASE_URL host ${BASE.hostname} is not loopback (127.x.x.x, localhost, ::1)`);
-  process.exit(2);
-}
-if (!/^[A-Za-z0-9._-]+$/.test(NAME)) {
-  console.error(`refusing to run: NAME ${JSON.stringify(NAME)} is not a plain community name`);
-  process.exit(2);
-}
-const ORIGIN = BASE.origin;
-const HOST = BASE.host; // host:port as in the acct: URI
-
-// ---- hard timeout -----------------------------------------------------------------------
-
-const timeoutSec = Number(process.env.GM_LOOKUP_TIMEOUT ?? "30") || 30;
-const abort = new AbortController();
-setTimeout(() => {
-  abort.abort(new Error("hard timeout"));
-  console.log(`not ok - finished within the hard timeout of ${timeoutSec} s`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(3);
-}, timeoutSec * 1000);
-
-// ---- Fedify's document loader, restricted to loopback + preloaded contexts --------------
-
-const fedifyLoader = getDocumentLoader({ allowPrivateAddress: true });
-const refused = [];
-const loaded = [];
-async function documentLoader(url, options) {
-  if (!(url in preloadedContexts) && !isLoopbackUrl(url)) {
-    refused.push(url);
-    throw new Error(`interop test refuses to fetch non-loopback URL ${url} (no network; not a preloaded context)`);
-  }
-  if (!(url in preloadedContexts)) loaded.push(url);
-  return await fedifyLoader(url, { ...options, signal: options?.signal ?? abort.signal });
-}
+const ORIGIN = parseTarget(USAGE, baseArg, NAME).origin;
+const HOST = new URL(ORIGIN).host; // host:port as in the acct: URI
+const signal = hardTimeout("GM_LOOKUP_TIMEOUT", 30);
+const { documentLoader, refused } = restrictedLoader(signal);
 const loaderOptions = { documentLoader, contextLoader: documentLoader, crossOrigin: "throw" };
 
 // ---- (a) WebFinger by hand over plain http ---------------------------------------------
@@ -143,7 +54,7 @@ async function webfinger() {
   url.searchParams.set("resource", acct); // encoded the way Fedify's own lookupWebFinger does
   let res;
   try {
-    res = await fetch(url, { headers: { Accept: "application/jrd+json" }, signal: abort.signal, redirect: "manual" });
+    res = await fetch(url, { headers: { Accept: "application/jrd+json" }, signal: signal, redirect: "manual" });
   } catch (e) {
     ok(false, `WebFinger GET ${url.href}`, errText(e));
     return null;
@@ -189,7 +100,7 @@ async function diagnoseActor(href) {
   // lookupObject() swallows errors and returns null; redo its steps to say why.
   let doc;
   try {
-    doc = await documentLoader(href.href, { signal: abort.signal });
+    doc = await documentLoader(href.href, { signal: signal });
   } catch (e) {
     return `Fedify's document loader failed: ${errText(e)}`;
   }
@@ -204,7 +115,7 @@ async function diagnoseActor(href) {
 async function checkActor(href) {
   // Plain look at the HTTP response, for what Fedify is lenient about.
   try {
-    const res = await fetch(href, { headers: { Accept: AP_TYPE }, signal: abort.signal, redirect: "manual" });
+    const res = await fetch(href, { headers: { Accept: AP_TYPE }, signal: signal, redirect: "manual" });
     const ctype = res.headers.get("content-type") ?? "";
     ok(
       res.status === 200 &&
@@ -220,7 +131,7 @@ async function checkActor(href) {
 
   let group;
   try {
-    group = await lookupObject(href, { ...loaderOptions, signal: abort.signal });
+    group = await lookupObject(href, { ...loaderOptions, signal: signal });
   } catch (e) {
     ok(false, "Fedify lookupObject() fetches and parses the actor", errText(e));
     return null;
