@@ -175,6 +175,37 @@ export function restrictedLoader(signal) {
   return { documentLoader, authenticatedLoaderFactory, refused };
 }
 
+// ---- what is sent to the daemon --------------------------------------------------------
+
+// Wraps the global fetch (Fedify's ctx.sendActivity() uses it) and records every request to
+// `origin`: { method, url, scheme ("rfc9421" | "cavage" | "unsigned"), body, status, text }.
+// Returns the array the records are pushed to.
+export function recordOutgoing(origin) {
+  const outgoing = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (input, init) => {
+    const req = input instanceof Request ? input : null;
+    const url = req ? req.url : String(input);
+    if (!url.startsWith(origin)) return await realFetch(input, init);
+    const method = req ? req.method : (init?.method ?? "GET");
+    const headers = req ? req.headers : new Headers(init?.headers);
+    const rec = {
+      method,
+      url,
+      scheme: headers.has("signature-input") ? "rfc9421" : headers.has("signature") ? "cavage" : "unsigned",
+      body: req ? (method === "POST" ? await req.clone().text() : "") : String(init?.body ?? ""),
+      status: null,
+      text: "",
+    };
+    outgoing.push(rec);
+    const res = await realFetch(input, init);
+    rec.status = res.status;
+    rec.text = (await res.clone().text()).trim();
+    return res;
+  };
+  return outgoing;
+}
+
 // ---- Fedify's own log, kept in memory ---------------------------------------------------
 
 // Fedify logs through LogTape (its dependency; one copy in node_modules). This keeps Fedify's

@@ -56,6 +56,7 @@ import {
   parseCavageSignature,
   parseTarget,
   peerHost,
+  recordOutgoing,
   restrictedLoader,
   sigHeaders,
   startPeer,
@@ -87,30 +88,9 @@ const NOISE = /No supported key found to create a proof/;
 
 // ---- what Fedify sends to the daemon ----------------------------------------------------
 
-// Every request Fedify (or this script) makes to the daemon: { method, url, scheme, body,
-// status, text }. Fedify's ctx.sendActivity() uses the global fetch.
-const outgoing = [];
-const realFetch = globalThis.fetch;
-globalThis.fetch = async (input, init) => {
-  const req = input instanceof Request ? input : null;
-  const url = req ? req.url : String(input);
-  if (!url.startsWith(ORIGIN)) return await realFetch(input, init);
-  const method = req ? req.method : (init?.method ?? "GET");
-  const headers = req ? req.headers : new Headers(init?.headers);
-  const rec = {
-    method,
-    url,
-    scheme: headers.has("signature-input") ? "rfc9421" : headers.has("signature") ? "cavage" : "unsigned",
-    body: req ? (method === "POST" ? await req.clone().text() : "") : String(init?.body ?? ""),
-    status: null,
-    text: "",
-  };
-  outgoing.push(rec);
-  const res = await realFetch(input, init);
-  rec.status = res.status;
-  rec.text = (await res.clone().text()).trim();
-  return res;
-};
+// Every request Fedify (or this script) makes to the daemon (peer_common.mjs).
+const realFetch = globalThis.fetch; // unrecorded, for requests outside the checks
+const outgoing = recordOutgoing(ORIGIN);
 
 // ---- the Fedify peers and their inbox listeners -----------------------------------------
 
