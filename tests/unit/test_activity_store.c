@@ -17,26 +17,16 @@
 #include "gemeinde/store.h"
 #include "test_util.h"
 
-struct fixture {
-    char dir[TU_PATH_MAX];
-    struct gm_store *st;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    tu_mkdtemp(f->dir);
-    assert_int_equal(gm_store_open(f->dir, 64, &f->st, NULL, 0), GM_OK);
+    struct tu_store *f = tu_store_open(0);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    gm_store_close(f->st);
-    assert_int_equal(tu_rmrf(f->dir), 0);
-    free(f);
+    tu_store_close(*state);
     return 0;
 }
 
@@ -54,7 +44,7 @@ static size_t count(struct gm_store *st)
 
 static void append_and_dedupe(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_activity_rec rec = {.id = "https://a.example/a/1", .community = "demo",
                                   .actor = "https://a.example/u/x", .type = "Create",
                                   .json = "{\"type\":\"Create\"}", .received = 1700000000};
@@ -116,7 +106,7 @@ static void *worker(void *p)
 
 static void group_commit_threads(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_committer *c;
     assert_int_equal(gm_committer_start(f->st, &c), GM_OK);
     pthread_t t[THREADS];
@@ -148,7 +138,7 @@ static gm_err failing_fn(struct gm_txn *txn, void *arg)
 
 static void committer_rolls_back_one_job(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_committer *c;
     struct gm_activity_rec rec = {.id = "https://a.example/a/rollback", .actor = "x",
                                   .type = "Like", .json = "{}", .received = 1};
@@ -167,7 +157,7 @@ static void committer_rolls_back_one_job(void **state)
 
 static void remote_key_round_trip(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_remote_key k = {.key_id = "https://a.example/u/x#main-key",
                               .owner = "https://a.example/u/x", .pem = "PEM", .fetched_at = 100,
                               .refetch_at = 0};

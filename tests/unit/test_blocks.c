@@ -17,18 +17,9 @@
 #include "gemeinde/rules.h"
 #include "test_util.h"
 
-struct fixture {
-    char dir[TU_PATH_MAX];
-    struct gm_store *st;
-    struct gm_txn *txn;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    tu_mkdtemp(f->dir);
-    assert_int_equal(gm_store_open(f->dir, 64, &f->st, NULL, 0), GM_OK);
-    assert_int_equal(gm_txn_begin(f->st, true, &f->txn), GM_OK);
+    struct tu_store *f = tu_store_open(1);
     assert_int_equal(gm_block_put(f->txn, "Bad.Example", "spam"), GM_OK);
     *state = f;
     return 0;
@@ -36,17 +27,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    gm_txn_abort(f->txn);
-    gm_store_close(f->st);
-    assert_int_equal(tu_rmrf(f->dir), 0);
-    free(f);
+    tu_store_close(*state);
     return 0;
 }
 
 static void matching(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     static const struct {
         const char *host;
         gm_err want;
@@ -74,12 +61,8 @@ static void matching(void **state)
 
 static void relay_and_fanout_respect_blocks(void **state)
 {
-    struct fixture *f = *state;
-    struct gm_community *c;
-    assert_int_equal(gm_community_new("demo", &c), GM_OK);
-    c->public_key_pem = strdup("PUB");
-    assert_int_equal(gm_community_create(f->txn, c, "PRIV"), GM_OK);
-    gm_community_free(c);
+    struct tu_store *f = *state;
+    tu_add_community(f->txn, "demo");
     struct gm_member good = {.actor = "https://good.example/u/a",
                              .inbox = "https://good.example/u/a/inbox", .since = 1};
     struct gm_member bad = {.actor = "https://x.bad.example/u/b",

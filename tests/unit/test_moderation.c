@@ -20,11 +20,6 @@
 #include "gemeinde/rules.h"
 #include "test_util.h"
 
-struct fixture {
-    char dir[TU_PATH_MAX];
-    struct gm_store *st;
-};
-
 static void add_member(struct gm_store *st, const char *actor)
 {
     struct gm_txn *txn;
@@ -38,17 +33,11 @@ static void add_member(struct gm_store *st, const char *actor)
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    struct gm_community *c;
+    struct tu_store *f = tu_store_open(0);
     struct gm_txn *txn;
-    tu_mkdtemp(f->dir);
-    assert_int_equal(gm_store_open(f->dir, 64, &f->st, NULL, 0), GM_OK);
-    assert_int_equal(gm_community_new("demo", &c), GM_OK);
-    c->public_key_pem = strdup("PUB");
     assert_int_equal(gm_txn_begin(f->st, true, &txn), GM_OK);
-    assert_int_equal(gm_community_create(txn, c, "PRIV"), GM_OK);
+    tu_add_community(txn, "demo");
     assert_int_equal(gm_txn_commit(txn), GM_OK);
-    gm_community_free(c);
     add_member(f->st, "https://good.example/u/a");
     add_member(f->st, "https://bad.example/u/b");
     add_member(f->st, "https://x.bad.example/u/c");
@@ -59,14 +48,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    gm_store_close(f->st);
-    assert_int_equal(tu_rmrf(f->dir), 0);
-    free(f);
+    tu_store_close(*state);
     return 0;
 }
 
-static size_t members(struct fixture *f)
+static size_t members(struct tu_store *f)
 {
     struct gm_txn *txn;
     size_t n;
@@ -78,7 +64,7 @@ static size_t members(struct fixture *f)
 
 static void suspend_ends_memberships(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_block b = {.domain = "quiet.example", .severity = GM_BLOCK_SILENCE};
     size_t removed = 99;
     assert_int_equal(gm_mod_block_add(f->st, &b, "cli:test", &removed), GM_OK);
@@ -97,7 +83,7 @@ static void suspend_ends_memberships(void **state)
 
 static void csv_round_trip(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     const char *csv = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\r\n"
                       "bad.example,suspend,true,false,\"spam, \"\"ads\"\"\nmore\",false\r\n"
                       "skip.example,noop,false,false,,false\n"
@@ -131,7 +117,7 @@ static void csv_round_trip(void **state)
 
 static void bad_csv_imports_nothing(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     static const char *const bad[] = {
         "good.example,suspend\nnot a domain,suspend\n",
         "good.example,obliterate\n",
@@ -154,7 +140,7 @@ static void bad_csv_imports_nothing(void **state)
 
 static void silence_versus_suspend(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_block b = {.domain = "quiet.example", .severity = GM_BLOCK_SILENCE};
     assert_int_equal(gm_mod_block_add(f->st, &b, "cli:test", NULL), GM_OK);
     struct gm_txn *txn;
@@ -183,7 +169,7 @@ static void silence_versus_suspend(void **state)
  * log, with the private note kept; the public page shows the rest, escaped, and never the note. */
 static void moderation_log(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_block s = {.domain = "bad.example", .severity = GM_BLOCK_SUSPEND,
                          .reason = "PRIVATE-NOTE", .public_comment = "spam <script>x</script>"};
     assert_int_equal(gm_mod_block_add(f->st, &s, "cli:alice", NULL), GM_OK);

@@ -17,35 +17,22 @@
 #include "gemeinde/store.h"
 #include "test_util.h"
 
-struct fixture {
-    char dir[TU_PATH_MAX];
-    struct gm_store *st;
-    struct gm_txn *txn;
-};
-
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    tu_mkdtemp(f->dir);
-    assert_int_equal(gm_store_open(f->dir, 64, &f->st, NULL, 0), GM_OK);
-    assert_int_equal(gm_txn_begin(f->st, true, &f->txn), GM_OK);
+    struct tu_store *f = tu_store_open(1);
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    gm_txn_abort(f->txn);
-    gm_store_close(f->st);
-    assert_int_equal(tu_rmrf(f->dir), 0);
-    free(f);
+    tu_store_close(*state);
     return 0;
 }
 
 static void due_order_and_lease(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_job **jobs;
     size_t n, count;
     int64_t next;
@@ -90,7 +77,7 @@ static void due_order_and_lease(void **state)
 
 static void members_round_trip(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_member a = {.actor = "https://a.example/u/alice", .inbox = "https://a.example/u/alice/inbox",
                           .shared_inbox = "https://a.example/inbox", .follow_id = "https://a.example/f/1",
                           .since = 100};
@@ -121,15 +108,6 @@ static void members_round_trip(void **state)
     assert_int_equal(gm_member_get(f->txn, "demo", b.actor, &got), GM_ENOTFOUND);
 }
 
-static void add_community(struct gm_txn *txn, const char *name)
-{
-    struct gm_community *c;
-    assert_int_equal(gm_community_new(name, &c), GM_OK);
-    c->public_key_pem = strdup("PUB");
-    assert_int_equal(gm_community_create(txn, c, "PRIV"), GM_OK);
-    gm_community_free(c);
-}
-
 static json_t *follow_of(const char *object)
 {
     return json_pack("{s:s, s:s, s:s, s:s}", "id", "https://a.example/f/1", "type", "Follow",
@@ -138,11 +116,11 @@ static json_t *follow_of(const char *object)
 
 static void follow_accept_undo(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     const char *base = "https://groups.example";
     struct gm_remote_actor alice = {.id = "https://a.example/u/alice",
                                     .inbox = "https://a.example/u/alice/inbox", .fetched_at = 1};
-    add_community(f->txn, "demo");
+    tu_add_community(f->txn, "demo");
     assert_int_equal(gm_remote_actor_put(f->txn, &alice), GM_OK);
     struct gm_rules_ctx ctx = {.base_url = base, .community = "demo", .actor = alice.id,
                                .now = 1000};
@@ -199,9 +177,9 @@ static void follow_accept_undo(void **state)
 /* Move: the membership goes to the new account, keeping its date and Follow. */
 static void move_carries_membership(void **state)
 {
-    struct fixture *f = *state;
-    add_community(f->txn, "demo");
-    add_community(f->txn, "other");
+    struct tu_store *f = *state;
+    tu_add_community(f->txn, "demo");
+    tu_add_community(f->txn, "other");
     struct gm_member old = {.actor = "https://a.example/u/alice", .inbox = "https://a.example/u/alice/inbox",
                             .follow_id = "https://a.example/f/1", .since = 500};
     assert_int_equal(gm_member_put(f->txn, "demo", &old), GM_OK);
@@ -232,8 +210,8 @@ static void move_carries_membership(void **state)
 
 static void follow_without_known_inbox(void **state)
 {
-    struct fixture *f = *state;
-    add_community(f->txn, "demo");
+    struct tu_store *f = *state;
+    tu_add_community(f->txn, "demo");
     struct gm_rules_ctx ctx = {.base_url = "https://groups.example", .actor =
                                "https://a.example/u/alice", .now = 1};
     json_t *doc = follow_of("https://groups.example/c/demo");

@@ -27,12 +27,6 @@
 #define CAROL "https://lemmy.example/u/carol"
 #define EVE "https://else.example/users/eve"
 
-struct fixture {
-    char dir[TU_PATH_MAX];
-    struct gm_store *st;
-    struct gm_txn *txn;
-};
-
 static void member(struct gm_txn *txn, const char *actor, const char *inbox, const char *shared)
 {
     struct gm_member m = {.actor = (char *)actor, .inbox = (char *)inbox,
@@ -42,15 +36,8 @@ static void member(struct gm_txn *txn, const char *actor, const char *inbox, con
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    struct gm_community *c;
-    tu_mkdtemp(f->dir);
-    assert_int_equal(gm_store_open(f->dir, 64, &f->st, NULL, 0), GM_OK);
-    assert_int_equal(gm_txn_begin(f->st, true, &f->txn), GM_OK);
-    assert_int_equal(gm_community_new("demo", &c), GM_OK);
-    c->public_key_pem = strdup("PUB");
-    assert_int_equal(gm_community_create(f->txn, c, "PRIV"), GM_OK);
-    gm_community_free(c);
+    struct tu_store *f = tu_store_open(1);
+    tu_add_community(f->txn, "demo");
     member(f->txn, ALICE, ALICE "/inbox", "https://masto.example/inbox");
     member(f->txn, BOB, BOB "/inbox", "https://masto.example/inbox");
     member(f->txn, CAROL, CAROL "/inbox", "https://lemmy.example/inbox");
@@ -63,11 +50,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    gm_txn_abort(f->txn);
-    gm_store_close(f->st);
-    assert_int_equal(tu_rmrf(f->dir), 0);
-    free(f);
+    tu_store_close(*state);
     return 0;
 }
 
@@ -86,7 +69,7 @@ static json_t *create(const char *actor, const char *n, const char *to, const ch
     return doc;
 }
 
-static int apply(struct fixture *f, const char *community, const char *actor, json_t *doc)
+static int apply(struct tu_store *f, const char *community, const char *actor, json_t *doc)
 {
     struct gm_rules_ctx ctx = {.base_url = BASE, .community = community, .actor = actor,
                                .now = 1000};
@@ -95,7 +78,7 @@ static int apply(struct fixture *f, const char *community, const char *actor, js
     return ctx.queued;
 }
 
-static size_t outbox_len(struct fixture *f)
+static size_t outbox_len(struct tu_store *f)
 {
     size_t n;
     assert_int_equal(gm_outbox_count(f->txn, "demo", &n), GM_OK);
@@ -104,7 +87,7 @@ static size_t outbox_len(struct fixture *f)
 
 static void which_creates_are_relayed(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     /* addressed in cc, public: relayed */
     assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
     /* the same object again: not twice */
@@ -147,7 +130,7 @@ static void which_creates_are_relayed(void **state)
 
 static void fanout_dedupes_and_shapes(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
     struct gm_job **jobs;
     size_t n, queued = 0;
@@ -180,7 +163,7 @@ static void fanout_dedupes_and_shapes(void **state)
 }
 
 /* Expand every queued fan-out job; return the deliveries queued, in due order. */
-static void expand_all(struct fixture *f, struct gm_job ***out, size_t *n_out)
+static void expand_all(struct tu_store *f, struct gm_job ***out, size_t *n_out)
 {
     struct gm_job **jobs;
     size_t n, queued;
@@ -212,7 +195,7 @@ static json_t *body_for(struct gm_job **jobs, size_t n, const char *inbox)
 
 static void follow_ups_in_relayed_threads(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_job **jobs;
     size_t n;
     assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "1", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 1);
@@ -280,7 +263,7 @@ static void follow_ups_in_relayed_threads(void **state)
  * storage. */
 static void replies_kept_off_microblogs(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     struct gm_community *c;
     struct gm_job **jobs;
     size_t n;
@@ -309,7 +292,7 @@ static void replies_kept_off_microblogs(void **state)
  * batches, and the dedupe marks are gone when the fan-out is complete. */
 static void fanout_in_batches(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     char actor[64], inbox[80];
     for (int i = 0; i < 2500; i++) { /* even: behind big.example's shared inbox; odd: own */
         snprintf(actor, sizeof actor, "https://m%d.example/u/%04d", i % 2 ? i : 0, i);
@@ -341,7 +324,7 @@ static void fanout_in_batches(void **state)
 
 static void outbox_pages(void **state)
 {
-    struct fixture *f = *state;
+    struct tu_store *f = *state;
     for (int i = 1; i <= 25; i++) {
         char n[8];
         snprintf(n, sizeof n, "%d", i);

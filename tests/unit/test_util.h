@@ -17,7 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gemeinde/community.h"
 #include "gemeinde/http.h"
+#include "gemeinde/store.h"
 
 #define TU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define TU_PATH_MAX 512
@@ -183,6 +185,43 @@ static inline json_t *tu_resp_json(const struct gm_http_resp *resp)
 static inline const char *tu_jstr(const json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key));
+}
+
+/* A store in a fresh temporary folder, optionally with a write transaction open (aborted at
+ * close: each test starts clean and leaves nothing). */
+struct tu_store {
+    char dir[TU_PATH_MAX];
+    struct gm_store *st;
+    struct gm_txn *txn; /* NULL unless opened with one */
+};
+
+static inline struct tu_store *tu_store_open(int with_txn)
+{
+    struct tu_store *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    tu_mkdtemp(f->dir);
+    assert_int_equal(gm_store_open(f->dir, 64, &f->st, NULL, 0), GM_OK);
+    if (with_txn)
+        assert_int_equal(gm_txn_begin(f->st, true, &f->txn), GM_OK);
+    return f;
+}
+
+static inline void tu_store_close(struct tu_store *f)
+{
+    gm_txn_abort(f->txn);
+    gm_store_close(f->st);
+    assert_int_equal(tu_rmrf(f->dir), 0);
+    free(f);
+}
+
+/* A community `name` with placeholder keys. */
+static inline void tu_add_community(struct gm_txn *txn, const char *name)
+{
+    struct gm_community *c;
+    assert_int_equal(gm_community_new(name, &c), GM_OK);
+    c->public_key_pem = strdup("PUB");
+    assert_int_equal(gm_community_create(txn, c, "PRIV"), GM_OK);
+    gm_community_free(c);
 }
 
 #endif
