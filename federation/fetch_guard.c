@@ -326,42 +326,42 @@ void gm_fetch_url_authority(const struct gm_fetch_url *u, char *out, size_t size
         snprintf(out, size, "%s:%u", u->host, u->port);
 }
 
-gm_err gm_fetch_origin(const char *url, char *out, size_t size)
+/* The scheme and the authority ("host[:port]", default port dropped) of an http(s) URL. */
+static gm_err url_parts(const char *url, char scheme[8], char auth[GM_FETCH_MAX_HOST + 8])
 {
     struct gm_fetch_url u;
-    char why[GM_FETCH_WHY], auth[GM_FETCH_MAX_HOST + 8];
-    gm_err err;
-    if (!out)
-        return GM_EINVAL;
-    if ((err = gm_fetch_url_parse(NULL, url, &u, why, sizeof why)) != GM_OK)
+    char why[GM_FETCH_WHY];
+    gm_err err = gm_fetch_url_parse(NULL, url, &u, why, sizeof why);
+    if (err != GM_OK)
         return err;
-    gm_fetch_url_authority(&u, auth, sizeof auth);
-    if ((size_t)snprintf(out, size, "%s://%s", u.scheme, auth) >= size) {
-        if (size)
-            out[0] = '\0';
-        err = GM_ETOOBIG;
-    }
+    snprintf(scheme, 8, "%s", u.scheme);
+    gm_fetch_url_authority(&u, auth, GM_FETCH_MAX_HOST + 8);
     gm_fetch_url_free(&u);
-    return err;
+    return GM_OK;
+}
+
+/* Write `text` to out, or "" and GM_ETOOBIG when it does not fit. */
+static gm_err put_out(char *out, size_t size, const char *a, const char *b, const char *c)
+{
+    if ((size_t)snprintf(out, size, "%s%s%s", a, b, c) < size)
+        return GM_OK;
+    if (size)
+        out[0] = '\0';
+    return GM_ETOOBIG;
+}
+
+gm_err gm_fetch_origin(const char *url, char *out, size_t size)
+{
+    char scheme[8], auth[GM_FETCH_MAX_HOST + 8];
+    gm_err err = out ? url_parts(url, scheme, auth) : GM_EINVAL;
+    return err == GM_OK ? put_out(out, size, scheme, "://", auth) : err;
 }
 
 gm_err gm_fetch_authority(const char *url, char *out, size_t size)
 {
-    struct gm_fetch_url u;
-    char why[GM_FETCH_WHY], auth[GM_FETCH_MAX_HOST + 8];
-    gm_err err;
-    if (!out)
-        return GM_EINVAL;
-    if ((err = gm_fetch_url_parse(NULL, url, &u, why, sizeof why)) != GM_OK)
-        return err;
-    gm_fetch_url_authority(&u, auth, sizeof auth);
-    gm_fetch_url_free(&u);
-    if ((size_t)snprintf(out, size, "%s", auth) >= size) {
-        if (size)
-            out[0] = '\0';
-        return GM_ETOOBIG;
-    }
-    return GM_OK;
+    char scheme[8], auth[GM_FETCH_MAX_HOST + 8];
+    gm_err err = out ? url_parts(url, scheme, auth) : GM_EINVAL;
+    return err == GM_OK ? put_out(out, size, auth, "", "") : err;
 }
 
 bool gm_fetch_same_origin(const char *a, const char *b)
