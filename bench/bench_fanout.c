@@ -377,19 +377,6 @@ static long queue_left(const struct bu_node *n)
 
 /* ---- the post ---------------------------------------------------------------------------- */
 
-struct sign_view {
-    const char *host, *date, *digest;
-};
-
-static const char *view_header(void *ctx, const char *name)
-{
-    const struct sign_view *v = ctx;
-    return !strcmp(name, "host")     ? v->host
-           : !strcmp(name, "date")   ? v->date
-           : !strcmp(name, "digest") ? v->digest
-                                     : NULL;
-}
-
 static int add_header(struct curl_slist **list, const char *name, const char *value)
 {
     char line[GM_HTTPSIG_MAX_HEADER + 64];
@@ -424,12 +411,12 @@ static int sign_post(const struct poster *p, unsigned port, char *body, size_t s
     if (len <= 0 || (size_t)len >= size ||
         gm_digest_format_legacy(body, (size_t)len, &digest) != GM_OK)
         goto out;
-    struct sign_view view = {host, date, digest};
+    struct bu_sign_view view = {host, date, digest};
     struct gm_httpsig_msg msg = {.method = "POST",
                                  .target = TARGET,
                                  .authority = host,
                                  .scheme = "http",
-                                 .get_header = view_header,
+                                 .get_header = bu_view_header,
                                  .ctx = &view};
     if (gm_httpsig_sign_cavage(&msg, covered, 4, p->key_id, p->key, &sig) != GM_OK)
         goto out;

@@ -133,19 +133,6 @@ static int seed_keys(const struct bu_node *n, const struct actor *a)
     return e == GM_OK ? 0 : -1;
 }
 
-struct sign_view {
-    const char *host, *date, *digest;
-};
-
-static const char *view_header(void *ctx, const char *name)
-{
-    const struct sign_view *v = ctx;
-    return !strcmp(name, "host")     ? v->host
-           : !strcmp(name, "date")   ? v->date
-           : !strcmp(name, "digest") ? v->digest
-                                     : NULL;
-}
-
 struct sign_job {
     struct bu_req *reqs;
     size_t from, to, step;
@@ -186,12 +173,12 @@ static int sign_one(const struct sign_job *j, size_t i, struct bu_req *r)
     if (len <= 0 || (size_t)len >= sizeof body ||
         gm_digest_format_legacy(body, (size_t)len, &digest) != GM_OK)
         goto out;
-    struct sign_view view = {j->host, date, digest};
+    struct bu_sign_view view = {j->host, date, digest};
     struct gm_httpsig_msg msg = {.method = "POST",
                                  .target = TARGET,
                                  .authority = j->host,
                                  .scheme = "http",
-                                 .get_header = view_header,
+                                 .get_header = bu_view_header,
                                  .ctx = &view};
     if (gm_httpsig_sign_cavage(&msg, covered, 4, a->key_id, a->key, &sig) != GM_OK)
         goto out;
@@ -347,28 +334,6 @@ static struct MHD_Daemon *bare_start(unsigned threads, unsigned *port)
         fprintf(stderr, "bench_inbox: cannot start the bare libmicrohttpd server\n");
     }
     return d;
-}
-
-/* ---- openssl speed ----------------------------------------------------------------------- */
-
-/* sign/s and verify/s of `openssl speed -seconds 3 rsa2048` (one core); -1 if unavailable. */
-static void openssl_speed(double *sign_s, double *verify_s)
-{
-    char line[512];
-    *sign_s = *verify_s = -1;
-    FILE *p = popen("openssl speed -seconds 3 rsa2048 2>/dev/null </dev/null", "r");
-    if (!p)
-        return;
-    while (fgets(line, sizeof line, p)) {
-        unsigned bits;
-        double ts, tv, s, v;
-        if (sscanf(line, "rsa %u bits %lfs %lfs %lf %lf", &bits, &ts, &tv, &s, &v) == 5 &&
-            bits == 2048) {
-            *sign_s = s;
-            *verify_s = v;
-        }
-    }
-    pclose(p);
 }
 
 /* ---- report ------------------------------------------------------------------------------ */
@@ -596,7 +561,7 @@ int main(int argc, char **argv)
         goto out;
     if (run_inbox(&o, &n, actors, &reqs, &rp) != 0 || run_bare(&o, reqs, &rp) != 0)
         goto out;
-    openssl_speed(&rp.rsa_sign, &rp.rsa_verify);
+    bu_openssl_speed(&rp.rsa_sign, &rp.rsa_verify);
     print_report(&rp);
     rc = rp.stored_ok ? 0 : 1;
 out:

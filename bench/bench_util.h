@@ -620,6 +620,20 @@ static inline int bu_node_stop(struct bu_node *n)
     return st == 0 ? 0 : -1;
 }
 
+/* The headers a request signature covers, as gm_httpsig_msg.get_header reads them. */
+struct bu_sign_view {
+    const char *host, *date, *digest;
+};
+
+static inline const char *bu_view_header(void *ctx, const char *name)
+{
+    const struct bu_sign_view *v = ctx;
+    return !strcmp(name, "host")     ? v->host
+           : !strcmp(name, "date")   ? v->date
+           : !strcmp(name, "digest") ? v->digest
+                                     : NULL;
+}
+
 /* sign/s and verify/s of `openssl speed -seconds 3 rsa2048` (one core); -1 if unavailable. */
 static inline void bu_openssl_speed(double *sign_s, double *verify_s)
 {
