@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * relay_store.c - outbox, relayed objects and fan-out marks. Outbox keys are
  * "community NUL seq(8 BE)", so one community's Announces are a key range in order. Relayed
- * objects are keyed "object id NUL community" so one lookup by id finds every community that
- * relayed it. */
+ * objects are keyed "object id NUL community". */
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,20 +140,28 @@ static gm_err relayed_key(const char *object_id, const char *community, char *bu
     return GM_OK;
 }
 
+/* The record of a relayed object: 8 bytes of announce seq, and a 9th byte once deleted. */
+static gm_err relayed_record(struct gm_txn *txn, const char *community, const char *object_id,
+                             MDB_val *v)
+{
+    char buf[KEY_MAX + 1];
+    MDB_val k;
+    if (relayed_key(object_id, community, buf, &k) != GM_OK)
+        return GM_ENOTFOUND;
+    int rc = mdb_get(txn->txn, txn->st->dbi[DBI_RELAYED], &k, v);
+    if (rc)
+        return gm_store_map_err(rc, "relayed get");
+    return v->mv_size == 8 || v->mv_size == 9 ? GM_OK : GM_ESTORE;
+}
+
 gm_err gm_relayed_get(struct gm_txn *txn, const char *community, const char *object_id,
                       uint64_t *seq)
 {
-    char buf[KEY_MAX + 1];
-    MDB_val k, v;
-    if (relayed_key(object_id, community, buf, &k) != GM_OK)
-        return GM_ENOTFOUND;
-    int rc = mdb_get(txn->txn, txn->st->dbi[DBI_RELAYED], &k, &v);
-    if (rc)
-        return gm_store_map_err(rc, "relayed get");
-    if (v.mv_size != 8 && v.mv_size != 9) /* 9: a trailing byte marks it deleted */
-        return GM_ESTORE;
-    *seq = gm_store_from_be64(v.mv_data);
-    return GM_OK;
+    MDB_val v;
+    gm_err e = relayed_record(txn, community, object_id, &v);
+    if (e == GM_OK)
+        *seq = gm_store_from_be64(v.mv_data);
+    return e;
 }
 
 gm_err gm_relayed_mark_deleted(struct gm_txn *txn, const char *community, const char *object_id)
@@ -174,14 +181,9 @@ gm_err gm_relayed_mark_deleted(struct gm_txn *txn, const char *community, const 
 
 gm_err gm_relayed_deleted(struct gm_txn *txn, const char *community, const char *object_id)
 {
-    char buf[KEY_MAX + 1];
-    MDB_val k, v;
-    if (relayed_key(object_id, community, buf, &k) != GM_OK)
-        return GM_ENOTFOUND;
-    int rc = mdb_get(txn->txn, txn->st->dbi[DBI_RELAYED], &k, &v);
-    if (rc)
-        return gm_store_map_err(rc, "relayed get");
-    return v.mv_size == 9 ? GM_OK : GM_ENOTFOUND;
+    MDB_val v;
+    gm_err e = relayed_record(txn, community, object_id, &v);
+    return e == GM_OK && v.mv_size != 9 ? GM_ENOTFOUND : e;
 }
 
 gm_err gm_relayed_put(struct gm_txn *txn, const char *community, const char *object_id,
@@ -197,30 +199,6 @@ gm_err gm_relayed_put(struct gm_txn *txn, const char *community, const char *obj
     return gm_store_map_err(mdb_put(txn->txn, txn->st->dbi[DBI_RELAYED], &k, &v, 0),
                             "relayed put");
 }
-
-gm_err gm_relayed_find(struct gm_txn *txn, const char *object_id, char *community, size_t size)
-{
-    char buf[KEY_MAX + 1];
-    MDB_val k, v;
-    MDB_cursor *cur;
-    if (relayed_key(object_id, NULL, buf, &k) != GM_OK)
-        return GM_ENOTFOUND;
-    size_t prefix = k.mv_size;
-    int rc = mdb_cursor_open(txn->txn, txn->st->dbi[DBI_RELAYED], &cur);
-    if (rc)
-        return gm_store_map_err(rc, "cursor");
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    gm_err e = GM_ENOTFOUND;
-    if (rc == 0 && k.mv_size > prefix && memcmp(k.mv_data, buf, prefix) == 0 &&
-        k.mv_size - prefix < size) {
-        memcpy(community, (const char *)k.mv_data + prefix, k.mv_size - prefix);
-        community[k.mv_size - prefix] = '\0';
-        e = GM_OK;
-    }
-    mdb_cursor_close(cur);
-    return e;
-}
-
 
 /* Fan-out marks: "community NUL seq(8 BE) inbox" -> "". */
 static gm_err fanout_key(const char *community, uint64_t seq, const char *inbox,

@@ -35,10 +35,6 @@ gm_err gm_relayed_mark_deleted(struct gm_txn *txn, const char *community, const 
 /* GM_OK if `object_id` was relayed by `community` and deleted since, else GM_ENOTFOUND. */
 gm_err gm_relayed_deleted(struct gm_txn *txn, const char *community, const char *object_id);
 
-/* The community that relayed `object_id` first, if any (for replies through the shared
- * inbox). GM_OK: `community` filled. */
-gm_err gm_relayed_find(struct gm_txn *txn, const char *object_id, char *community,
-                       size_t size);
 
 /* Fan-out dedupe across batches: GM_OK the first time (community, announce seq, inbox) is
  * marked, GM_EEXISTS after. */
