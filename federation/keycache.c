@@ -5,6 +5,7 @@
  * (discourse-activity-pub #325/#327: a key must not be claimable by an actor that does not list
  * it). Key and owner must share an origin. Accepted keys go to LMDB. */
 #include "gemeinde/keycache.h"
+#include "gemeinde/timefmt.h"
 
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -198,13 +199,16 @@ static struct gm_remote_actor *actor_info(json_t *actor, const char *id)
     const char *inbox = json_string_value(json_object_get(actor, "inbox"));
     const char *shared = json_string_value(
         json_object_get(json_object_get(actor, "endpoints"), "sharedInbox"));
+    const char *user = json_string_value(json_object_get(actor, "preferredUsername"));
     struct gm_remote_actor *a = calloc(1, sizeof *a);
     if (!a || !inbox || !gm_fetch_same_origin(inbox, id) || !(a->id = strdup(id)) ||
-        !(a->inbox = strdup(inbox)) || (shared && !(a->shared_inbox = strdup(shared)))) {
+        !(a->inbox = strdup(inbox)) || (shared && !(a->shared_inbox = strdup(shared))) ||
+        (user && strlen(user) <= 100 && !(a->username = strdup(user)))) {
         gm_remote_actor_free(a);
         return NULL;
     }
     a->fetched_at = (int64_t)time(NULL);
+    a->published = gm_time_parse(json_string_value(json_object_get(actor, "published")));
     return a;
 }
 

@@ -12,32 +12,51 @@
 #include "gemeinde/keygen.h"
 #include "gemeinde/store.h"
 
+#define MAX_SETTINGS 64
+
 struct edits {
     const char *title, *summary;
-    int followers_visible, microblog_replies; /* -1: unchanged, 0/1 */
+    const char *set_name[MAX_SETTINGS], *set_value[MAX_SETTINGS]; /* --setting value, in order */
+    int n_set;
     const char *rules[GM_RULES_MAX + 1];
     int n_rules, no_rules, json, yes;
 };
 
+/* "--probation-posts" -> "probation_posts" if that is a setting name (see community.h). */
+static int setting_name(const char *opt, char out[40])
+{
+    static const char *const known[] = {
+        "join", "posting", "premoderation", "probation_posts", "probation_days", "max_mentions",
+        "rate_limit", "spam_action", "welcome", "ban_notice", "followers_visible",
+        "microblog_replies"};
+    size_t n = strlen(opt);
+    if (n >= 40)
+        return 0;
+    for (size_t i = 0; i <= n; i++)
+        out[i] = opt[i] == '-' ? '_' : opt[i];
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp(out, known[i]))
+            return 1;
+    return 0;
+}
+
 static int parse_edits(int argc, char **argv, struct edits *ed, const char *sub)
 {
+    static char names[MAX_SETTINGS][40];
     memset(ed, 0, sizeof *ed);
-    ed->followers_visible = ed->microblog_replies = -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         int has_val = i + 1 < argc;
-        int *flag = !strcmp(a, "--followers-visible")   ? &ed->followers_visible
-                    : !strcmp(a, "--microblog-replies") ? &ed->microblog_replies
-                                                        : NULL;
-        if (flag && has_val) {
-            const char *v = argv[++i];
-            *flag = !strcmp(v, "yes") || !strcmp(v, "true")   ? 1
-                    : !strcmp(v, "no") || !strcmp(v, "false") ? 0
-                                                              : -2;
-            if (*flag == -2) {
-                fprintf(stderr, "gemeinde community %s: %s takes yes or no, not '%s'\n", sub, a, v);
+        if (!strcmp(a, "--no-filters") || (!strcmp(a, "--filter") && has_val) ||
+            (has_val && !strncmp(a, "--", 2) && setting_name(a + 2, names[ed->n_set % MAX_SETTINGS]))) {
+            if (ed->n_set >= MAX_SETTINGS) {
+                fprintf(stderr, "gemeinde community %s: too many settings at once\n", sub);
                 return GM_EXIT_USAGE;
             }
+            ed->set_name[ed->n_set] = !strcmp(a, "--no-filters") || !strcmp(a, "--filter")
+                                          ? "filters"
+                                          : names[ed->n_set];
+            ed->set_value[ed->n_set++] = !strcmp(a, "--no-filters") ? "" : argv[++i];
             continue;
         }
         if (!strcmp(a, "--title") && has_val)
@@ -73,10 +92,13 @@ static int apply_edits(struct gm_community *c, const struct edits *ed)
         e = gm_community_set_title(c, ed->title);
     if (e == GM_OK && ed->summary)
         e = gm_community_set_summary(c, ed->summary);
-    if (ed->followers_visible >= 0)
-        c->followers_visible = ed->followers_visible;
-    if (ed->microblog_replies >= 0)
-        c->microblog_replies = ed->microblog_replies;
+    for (int i = 0; e == GM_OK && i < ed->n_set; i++) {
+        if ((e = gm_community_setting_set(c, ed->set_name[i], ed->set_value[i], err,
+                                          sizeof err)) == GM_EINVAL) {
+            fprintf(stderr, "gemeinde: invalid %s\n", err);
+            return GM_EXIT_USAGE;
+        }
+    }
     if (ed->no_rules || ed->n_rules)
         gm_community_clear_rules(c);
     for (int i = 0; e == GM_OK && i < ed->n_rules && i <= GM_RULES_MAX; i++)
@@ -112,11 +134,10 @@ static json_t *community_json(const struct gm_config *cfg, const struct gm_commu
     for (size_t i = 0; rules && i < c->n_rules; i++)
         json_array_append_new(rules, json_string(c->rules[i]));
     char *h = handle(cfg, c->name);
-    json_t *doc = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:I, s:s, s:{s:b, s:b}}", "name", c->name,
+    json_t *doc = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:I, s:s, s:o}", "name", c->name,
                             "handle", h, "title", c->title, "summary", c->summary, "rules", rules,
                             "created", (json_int_t)c->created, "public_key_pem", c->public_key_pem,
-                            "settings", "followers_visible", c->followers_visible,
-                            "microblog_replies", c->microblog_replies);
+                            "settings", gm_community_settings(c));
     free(h);
     return doc;
 }
@@ -134,8 +155,15 @@ static void print_text(const struct gm_config *cfg, const struct gm_community *c
         printf("  summary: %s\n", c->summary);
     for (size_t i = 0; i < c->n_rules; i++)
         printf("  rule %zu:  %s\n", i + 1, c->rules[i]);
-    printf("  followers visible: %s\n  replies to microblogs: %s\n",
-           c->followers_visible ? "yes" : "no", c->microblog_replies ? "yes" : "no");
+    json_t *set = gm_community_settings(c), *v;
+    const char *key;
+    json_object_foreach(set, key, v)
+    {
+        char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        printf("  %-18s %s\n", key, text ? text : json_string_value(v));
+        free(text);
+    }
+    json_decref(set);
     free(h);
 }
 

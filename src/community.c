@@ -97,9 +97,12 @@ gm_err gm_community_new(const char *name, struct gm_community **out)
         return GM_ENOMEM;
     strcpy(c->name, name);
     c->microblog_replies = true;
+    c->spam_hold = true;
+    c->ban_notice = true;
     c->title = strdup(name);
     c->summary = strdup("");
-    if (!c->title || !c->summary) {
+    c->welcome = strdup("");
+    if (!c->title || !c->summary || !c->welcome) {
         gm_community_free(c);
         return GM_ENOMEM;
     }
@@ -123,6 +126,10 @@ void gm_community_free(struct gm_community *c)
     free(c->title);
     free(c->summary);
     gm_community_clear_rules(c);
+    for (size_t i = 0; i < c->n_filters; i++)
+        free(c->filters[i]);
+    free(c->filters);
+    free(c->welcome);
     free(c->public_key_pem);
     free(c);
 }

@@ -16,13 +16,17 @@ static gm_err encode(const struct gm_community *c, char **out)
     json_t *rules = json_array();
     for (size_t i = 0; rules && i < c->n_rules; i++)
         json_array_append_new(rules, json_string(c->rules[i]));
-    json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:o, s:I, s:s, s:b, s:b}", "v", 1, "name",
-                            c->name, "title", c->title, "summary", c->summary, "rules", rules,
-                            "created", (json_int_t)c->created, "public_key_pem",
-                            c->public_key_pem ? c->public_key_pem : "", "followers_visible",
-                            c->followers_visible, "microblog_replies", c->microblog_replies);
-    if (!doc)
+    json_t *doc = json_pack("{s:i, s:s, s:s, s:s, s:o, s:I, s:s}", "v", 1, "name", c->name,
+                            "title", c->title, "summary", c->summary, "rules", rules, "created",
+                            (json_int_t)c->created, "public_key_pem",
+                            c->public_key_pem ? c->public_key_pem : "");
+    json_t *settings = gm_community_settings(c);
+    if (!doc || !settings || json_object_update(doc, settings) != 0) {
+        json_decref(settings);
+        json_decref(doc);
         return GM_ENOMEM;
+    }
+    json_decref(settings);
     *out = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     return *out ? GM_OK : GM_ENOMEM;
@@ -44,11 +48,10 @@ static gm_err decode(const MDB_val *v, struct gm_community **out)
     if ((e = gm_community_new(name, &c)) != GM_OK)
         goto out;
     c->created = created;
-    /* settings added later default when absent from older records */
-    json_t *fv = json_object_get(doc, "followers_visible");
-    json_t *mr = json_object_get(doc, "microblog_replies");
-    c->followers_visible = json_is_true(fv);
-    c->microblog_replies = mr ? json_is_true(mr) : true;
+    /* settings sit beside the public fields; absent ones (older records) keep their defaults */
+    char err[256];
+    if ((e = gm_community_settings_load(c, doc, err, sizeof err)) != GM_OK)
+        goto out;
     e = GM_ENOMEM;
     if (gm_community_set_title(c, title) || gm_community_set_summary(c, summary) ||
         !(c->public_key_pem = strdup(pem)))

@@ -20,7 +20,8 @@ static struct gm_store *open_stores;
 
 static const char *const dbi_names[DBI_COUNT] = {
     "meta", "communities", "community_keys", "remote_keys", "seen", "activities",
-    "remote_actors", "members", "queue", "hosts", "outbox", "relayed", "fanout", "blocks", "modlog"};
+    "remote_actors", "members", "queue", "hosts", "outbox", "relayed", "fanout", "blocks", "modlog",
+    "ckv", "clog", "handles"};
 
 void gm_store_be64(uint64_t v, unsigned char out[8])
 {

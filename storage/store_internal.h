@@ -26,6 +26,9 @@ enum gm_dbi {
     DBI_FANOUT,      /* community NUL seq (8 BE) inbox -> "" (dedupe across fan-out batches) */
     DBI_BLOCKS,      /* blocked domain -> block JSON */
     DBI_MODLOG,      /* seq (8 BE) -> moderation log entry JSON */
+    DBI_CKV,         /* table (1 byte) community NUL key -> JSON (ckv.h keyed tables) */
+    DBI_CLOG,        /* table (1 byte) community NUL seq (8 BE) -> JSON (ckv.h logs) */
+    DBI_HANDLES,     /* "user@host" (lowercase) -> actor id */
     DBI_COUNT
 };
 

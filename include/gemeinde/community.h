@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "gemeinde/err.h"
 #include "gemeinde/store.h"
 
@@ -29,7 +31,45 @@ struct gm_community {
     /* Settings. */
     bool followers_visible; /* the followers collection lists members (default: count only) */
     bool microblog_replies; /* microblogs get replies too (default), or top-level posts only */
+    /* Policy (see community_settings.c for names, values and defaults). */
+    enum gm_join { GM_JOIN_OPEN = 0, GM_JOIN_APPROVAL } join;
+    enum gm_posting { GM_POST_MEMBERS = 0, GM_POST_ANYONE, GM_POST_MODERATORS } posting;
+    bool premoderation;        /* every post waits for a moderator */
+    unsigned probation_posts;  /* a member's first N posts wait (0: off) */
+    unsigned probation_days;   /* posts of accounts younger than D days wait (0: off) */
+    unsigned max_mentions;     /* more mentions/addressees than this is spam (0: off) */
+    unsigned rate_limit;       /* more posts per member and hour than this is spam (0: off) */
+    char **filters;            /* keyword, or /regex/ (POSIX extended, case-insensitive) */
+    size_t n_filters;
+    bool spam_hold;            /* spam waits for a moderator (true) or is dropped */
+    char *welcome;             /* welcome DM template ("" = none); {rules} {community} {title} */
+    bool ban_notice;           /* tell a banned account why, by DM */
 };
+
+#define GM_FILTERS_MAX 100
+#define GM_FILTER_MAX 200
+#define GM_WELCOME_MAX 5000
+
+/* Settings by name, shared by `community set`, the admin API and the policy DM commands.
+ * Names use '_' ("join", "posting", "premoderation", "probation_posts", "probation_days",
+ * "max_mentions", "rate_limit", "spam_action", "filters", "welcome", "ban_notice",
+ * "followers_visible", "microblog_replies"). */
+
+/* Set `name` from text (yes/no, a number, an enum word, a text; for "filters" one filter is
+ * added, "" clears them). GM_EINVAL: unknown name or bad value, `err` says why. */
+gm_err gm_community_setting_set(struct gm_community *c, const char *name, const char *value,
+                                char *err, size_t errlen);
+/* Set `name` from JSON (booleans, integers, strings; "filters" takes an array that replaces
+ * the list). GM_EINVAL with `err` as above. */
+gm_err gm_community_setting_json(struct gm_community *c, const char *name, json_t *value,
+                                 char *err, size_t errlen);
+/* Every setting as a JSON object (new reference). */
+json_t *gm_community_settings(const struct gm_community *c);
+/* Apply every known key of `obj` (borrowed), ignoring unknown ones (older/newer records).
+ * GM_EINVAL on the first bad value. */
+gm_err gm_community_settings_load(struct gm_community *c, json_t *obj, char *err, size_t errlen);
+/* The welcome text for `c` with its placeholders filled. New string, or NULL if none. */
+char *gm_community_welcome_text(const struct gm_community *c);
 
 /* True if `name` is 1-64 characters of [a-z0-9_]. */
 bool gm_community_name_valid(const char *name);

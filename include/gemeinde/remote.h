@@ -29,12 +29,19 @@ struct gm_remote_actor {
     char *id;
     char *inbox;
     char *shared_inbox; /* or NULL */
+    char *username;     /* preferredUsername, or NULL */
+    int64_t published;  /* account creation (unix seconds), 0 if unknown */
     int64_t fetched_at;
 };
 
 void gm_remote_actor_free(struct gm_remote_actor *a); /* NULL is allowed */
 /* GM_OK: *out is yours. GM_ENOTFOUND: not known. */
 gm_err gm_remote_actor_get(struct gm_txn *txn, const char *id, struct gm_remote_actor **out);
+/* Insert or replace; with a username, also index the handle "username@host" (host of the id). */
 gm_err gm_remote_actor_put(struct gm_txn *txn, const struct gm_remote_actor *a);
+
+/* The actor id of a handle ("user@host" or "@user@host", any case) seen before.
+ * GM_OK: *id is a new string. GM_ENOTFOUND: never seen. */
+gm_err gm_remote_handle_find(struct gm_txn *txn, const char *handle, char **id);
 
 #endif
