@@ -5,7 +5,6 @@
  * and answers again. An Undo of the Follow ends the membership and sends nothing. */
 #include "gemeinde/rules.h"
 
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "gemeinde/community.h"
 #include "gemeinde/log.h"
 #include "gemeinde/members.h"
+#include "gemeinde/notify.h"
 #include "gemeinde/queue.h"
 #include "gemeinde/relay.h"
 #include "gemeinde/remote.h"
@@ -64,40 +64,6 @@ gm_err gm_rules_each_community(struct gm_txn *txn, struct gm_rules_ctx *ctx,
     return e;
 }
 
-static char *new_activity_id(const char *base_url, const char *community, const char *kind)
-{
-    unsigned char rnd[12];
-    char hex[25], *id = malloc(strlen(base_url) + strlen(community) + strlen(kind) + 48);
-    if (!id || RAND_bytes(rnd, sizeof rnd) != 1) {
-        free(id);
-        return NULL;
-    }
-    for (size_t i = 0; i < sizeof rnd; i++)
-        sprintf(hex + 2 * i, "%02x", rnd[i]);
-    sprintf(id, "%s/c/%s/activities/%s-%s", base_url, community, kind, hex);
-    return id;
-}
-
-static gm_err queue_accept(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
-                           json_t *follow, const char *inbox)
-{
-    char actor[600];
-    snprintf(actor, sizeof actor, "%s/c/%s", ctx->base_url, community);
-    char *id = new_activity_id(ctx->base_url, community, "accept");
-    json_t *accept = id ? json_pack("{s:s, s:s, s:s, s:s, s:O, s:[s]}", "@context",
-                                    "https://www.w3.org/ns/activitystreams", "id", id, "type",
-                                    "Accept", "actor", actor, "object", follow, "to", ctx->actor)
-                        : NULL;
-    char *body = accept ? json_dumps(accept, JSON_COMPACT) : NULL;
-    gm_err e = body ? gm_queue_push(txn, community, inbox, body, ctx->now) : GM_ENOMEM;
-    if (e == GM_OK)
-        ctx->queued++;
-    free(body);
-    json_decref(accept);
-    free(id);
-    return e;
-}
-
 static gm_err on_follow(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
 {
     char name[GM_NAME_MAX + 1];
@@ -116,7 +82,7 @@ static gm_err on_follow(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *do
                           .follow_id = (char *)json_string_value(json_object_get(doc, "id")),
                           .since = ctx->now};
     if ((e = gm_member_put(txn, name, &m)) == GM_OK)
-        e = queue_accept(txn, ctx, name, doc, who->inbox);
+        e = gm_notify_follow_answer(txn, ctx, name, ctx->actor, doc, true);
     if (e == GM_OK)
         gm_info("rules: %s follows %s", ctx->actor, name);
     gm_remote_actor_free(who);
