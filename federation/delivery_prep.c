@@ -163,6 +163,17 @@ static gm_err sign_headers(struct gm_delivery *d, struct transfer *t, const stru
     return e;
 }
 
+/* Is this job body a Reject of a Follow (a cheap look, no full parse needed)? */
+static int reject_of_follow(const char *activity)
+{
+    json_t *doc = json_loads(activity, 0, NULL);
+    const char *type = json_string_value(json_object_get(doc, "type"));
+    const char *inner = json_string_value(json_object_get(json_object_get(doc, "object"), "type"));
+    int yes = type && inner && !strcmp(type, "Reject") && !strcmp(inner, "Follow");
+    json_decref(doc);
+    return yes;
+}
+
 /* Check the destination and set up the transfer. GM_OK: ready to add to the multi handle.
  * Otherwise t->outcome says what to do with the job. */
 /* Read what we know of the destination host; decide scheme and whether it is skipped. */
@@ -175,6 +186,9 @@ static gm_err consult_host(struct gm_delivery *d, struct transfer *t, char *why,
         gm_host_get(txn, t->host, &t->state);
         blocked = gm_block_find(txn, t->host, NULL, 0) == GM_OK;
         gm_txn_abort(txn);
+    }
+    if (blocked && reject_of_follow(t->job->activity)) {
+        blocked = 0; /* the one answer a suspended domain gets: its Follow is rejected */
     }
     if (blocked) { /* queued before the block: it never leaves the node */
         snprintf(why, size, "blocked domain");

@@ -283,7 +283,8 @@ static gm_err intake_cheap(struct gm_app *app, const struct gm_http_req *req, st
     gm_err e = gm_inbox_check_shape(in->doc, &in->actor, &in->type, why);
     if (e != GM_OK)
         return e;
-    if (actor_blocked(app, in->actor)) { /* before any signature work or key fetch */
+    /* before any signature work or key fetch; a Follow is verified and answered with Reject */
+    if (strcmp(in->type, "Follow") != 0 && actor_blocked(app, in->actor)) {
         *why = "the actor's domain is blocked";
         return GM_EFORBID;
     }

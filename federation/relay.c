@@ -11,6 +11,10 @@
 
 #include "gemeinde/blocks.h"
 #include "gemeinde/community.h"
+#include "gemeinde/community_blocks.h"
+#include "gemeinde/dm_commands.h"
+#include "gemeinde/membership.h"
+#include "gemeinde/post_policy.h"
 #include "gemeinde/fetch.h"
 #include "gemeinde/hosts.h"
 #include "gemeinde/log.h"
@@ -141,37 +145,33 @@ static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char 
     return e;
 }
 
-/* Should `community` relay this Create? Logs why not when the post was meant for it. */
-static int should_relay(struct gm_txn *txn, const struct gm_rules_ctx *ctx, const char *community,
-                        json_t *create, json_t *obj, const char *object_id)
+/* Is this Create for `community` at all, and not stopped by a block, a ban or a relay
+ * before? *silenced is set for a silenced domain. Logs why not when it was meant for it. */
+static int for_community(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
+                         const char *community, json_t *create, json_t *obj,
+                         const char *object_id, int *addressed, int *silenced)
 {
     char url[600];
     uint64_t seq;
-    struct gm_member *m = NULL;
     snprintf(url, sizeof url, "%s/c/%s", ctx->base_url, community);
     const char *reply_to = ref_id(json_object_get(obj, "inReplyTo"));
     int in_thread = reply_to && gm_relayed_get(txn, community, reply_to, &seq) == GM_OK;
-    if (!addressed_to(create, obj, url) && !in_thread)
+    *addressed = addressed_to(create, obj, url);
+    if (!*addressed && !in_thread)
         return 0;
-    enum gm_block_severity sev;
-    if (gm_block_severity_url(txn, object_id, &sev) == GM_OK ||
-        gm_block_severity_url(txn, ctx->actor, &sev) == GM_OK) { /* the inner object counts */
-        gm_info("relay: %s: %s comes from a %s domain, not relayed", community, object_id,
-                sev == GM_BLOCK_SILENCE ? "silenced" : "suspended");
+    enum gm_block_severity sev = GM_BLOCK_SILENCE, sev2 = GM_BLOCK_SILENCE;
+    int b1 = gm_cblock_severity_url(txn, community, object_id, &sev) == GM_OK;
+    int b2 = gm_cblock_severity_url(txn, community, ctx->actor, &sev2) == GM_OK;
+    if ((b1 && sev == GM_BLOCK_SUSPEND) || (b2 && sev2 == GM_BLOCK_SUSPEND)) {
+        gm_info("relay: %s: %s comes from a suspended domain, not relayed", community, object_id);
+        return 0; /* the inner object counts, not only the sender */
+    }
+    *silenced = b1 || b2;
+    if (gm_membership_banned(txn, community, ctx->actor, ctx->now) == GM_OK) {
+        gm_info("relay: %s: %s is banned, %s ignored", community, ctx->actor, object_id);
         return 0;
     }
-    if (gm_relayed_get(txn, community, object_id, &seq) == GM_OK)
-        return 0; /* announced already */
-    if (!is_public(create, obj)) {
-        gm_info("relay: %s: %s is not public, acknowledged and not relayed", community, object_id);
-        return 0;
-    }
-    if (gm_member_get(txn, community, ctx->actor, &m) != GM_OK) {
-        gm_info("relay: %s: %s is not a member, %s not relayed", community, ctx->actor, object_id);
-        return 0;
-    }
-    gm_member_free(m);
-    return 1;
+    return gm_relayed_get(txn, community, object_id, &seq) != GM_OK; /* not announced yet */
 }
 
 /* The fan-out option of a post: replies stay off microblog timelines when the community says
@@ -193,9 +193,48 @@ static gm_err relay_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, const cha
 {
     json_t *doc = arg, *obj = json_object_get(doc, "object");
     const char *object_id = json_string_value(json_object_get(obj, "id"));
-    if (!should_relay(txn, ctx, community, doc, obj, object_id))
+    int addressed = 0, silenced = 0;
+    if (!for_community(txn, ctx, community, doc, obj, object_id, &addressed, &silenced))
         return GM_OK;
-    return announce(txn, ctx, community, doc, object_id, post_extra(txn, community, obj));
+    if (!is_public(doc, obj)) { /* a direct message to the community, or private: never relayed */
+        if (addressed)
+            return gm_dm_on_message(txn, ctx, community, doc, obj);
+        gm_info("relay: %s: %s is not public, acknowledged and not relayed", community, object_id);
+        return GM_OK;
+    }
+    struct gm_community *c = NULL;
+    enum gm_verdict verdict;
+    char rule[300];
+    gm_err e = gm_community_get(txn, community, &c);
+    if (e == GM_OK)
+        e = gm_policy_judge(txn, ctx, c, doc, obj, silenced, &verdict, rule, sizeof rule);
+    gm_community_free(c);
+    if (e != GM_OK)
+        return e;
+    if (verdict == GM_VERDICT_DROP) {
+        gm_info("relay: %s: %s by %s dropped (%s)", community, object_id, ctx->actor, rule);
+        return GM_OK;
+    }
+    if (verdict == GM_VERDICT_HOLD) {
+        e = gm_held_put(txn, ctx, community, ctx->actor, doc, rule);
+        if (e == GM_OK)
+            gm_info("relay: %s: %s by %s held for a moderator (%s)", community, object_id,
+                    ctx->actor, rule);
+        return e == GM_EEXISTS ? GM_OK : e;
+    }
+    if ((e = gm_relay_announce_post(txn, ctx, community, doc)) == GM_OK)
+        e = gm_policy_count_relayed(txn, community, ctx->actor);
+    return e;
+}
+
+gm_err gm_relay_announce_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                              json_t *create)
+{
+    json_t *obj = json_object_get(create, "object");
+    const char *object_id = json_string_value(json_object_get(obj, "id"));
+    if (!object_id)
+        return GM_EINVAL;
+    return announce(txn, ctx, community, create, object_id, post_extra(txn, community, obj));
 }
 
 gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)

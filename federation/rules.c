@@ -12,6 +12,8 @@
 #include "gemeinde/community.h"
 #include "gemeinde/log.h"
 #include "gemeinde/members.h"
+#include "gemeinde/membership.h"
+#include "gemeinde/ckv.h"
 #include "gemeinde/notify.h"
 #include "gemeinde/queue.h"
 #include "gemeinde/relay.h"
@@ -67,26 +69,25 @@ gm_err gm_rules_each_community(struct gm_txn *txn, struct gm_rules_ctx *ctx,
 static gm_err on_follow(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
 {
     char name[GM_NAME_MAX + 1];
-    struct gm_remote_actor *who = NULL;
     if (followed_community(txn, ctx, doc, name) != GM_OK)
         return GM_OK; /* not a follow of one of our communities */
-    gm_err e = gm_remote_actor_get(txn, ctx->actor, &who);
-    if (e == GM_ENOTFOUND) {
-        gm_warn("rules: Follow of %s by %s: no known inbox, not accepted", name, ctx->actor);
-        return GM_OK;
+    return gm_membership_on_follow(txn, ctx, name, doc);
+}
+
+/* A request to join that its author takes back (Undo of the pending Follow; any Follow of
+ * theirs when follow_id is NULL). */
+static void withdraw_request(struct gm_txn *txn, const char *community, const char *actor,
+                             const char *follow_id)
+{
+    json_t *req = NULL;
+    if (gm_ckv_get(txn, GM_CKV_PENDING, community, actor, &req) != GM_OK)
+        return;
+    const char *id = json_string_value(json_object_get(json_object_get(req, "follow"), "id"));
+    if (!follow_id || (id && !strcmp(id, follow_id))) {
+        gm_ckv_del(txn, GM_CKV_PENDING, community, actor);
+        gm_info("rules: %s withdrew the request to join %s", actor, community);
     }
-    if (e != GM_OK)
-        return e;
-    struct gm_member m = {.actor = (char *)ctx->actor, .inbox = who->inbox,
-                          .shared_inbox = who->shared_inbox,
-                          .follow_id = (char *)json_string_value(json_object_get(doc, "id")),
-                          .since = ctx->now};
-    if ((e = gm_member_put(txn, name, &m)) == GM_OK)
-        e = gm_notify_follow_answer(txn, ctx, name, ctx->actor, doc, true);
-    if (e == GM_OK)
-        gm_info("rules: %s follows %s", ctx->actor, name);
-    gm_remote_actor_free(who);
-    return e;
+    json_decref(req);
 }
 
 /* Undo by the Follow's id (`arg`): end the membership in `community` if that Follow made it. */
@@ -95,6 +96,7 @@ static gm_err undo_follow_id(struct gm_txn *txn, struct gm_rules_ctx *ctx, const
 {
     const char *follow_id = arg;
     struct gm_member *m;
+    withdraw_request(txn, community, ctx->actor, follow_id);
     if (gm_member_get(txn, community, ctx->actor, &m) != GM_OK)
         return GM_OK;
     int same = m->follow_id && !strcmp(m->follow_id, follow_id);
@@ -118,6 +120,7 @@ static gm_err on_undo(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
     const char *type = json_string_value(json_object_get(obj, "type"));
     if (!type || strcmp(type, "Follow") != 0 || followed_community(txn, ctx, obj, name) != GM_OK)
         return GM_OK;
+    withdraw_request(txn, name, ctx->actor, NULL);
     gm_err e = gm_member_delete(txn, name, ctx->actor);
     if (e == GM_OK)
         gm_info("rules: %s left %s", ctx->actor, name);
@@ -131,7 +134,12 @@ static gm_err move_member(struct gm_txn *txn, struct gm_rules_ctx *ctx, const ch
 {
     (void)arg;
     struct gm_member *old;
-    gm_err e = gm_member_get(txn, community, ctx->actor, &old);
+    gm_err e = gm_membership_on_move(txn, ctx, community);
+    if (e != GM_OK)
+        return e;
+    if (gm_membership_banned(txn, community, ctx->moved_to->id, ctx->now) == GM_OK)
+        return GM_OK; /* a banned account does not get the membership */
+    e = gm_member_get(txn, community, ctx->actor, &old);
     if (e != GM_OK)
         return e == GM_ENOTFOUND ? GM_OK : e;
     struct gm_member moved = {.actor = ctx->moved_to->id, .inbox = ctx->moved_to->inbox,

@@ -91,8 +91,9 @@ json_t *gm_actor_group_json(const struct gm_app *app, const struct gm_community 
     snprintf(shared, sizeof shared, "%s/inbox", app->base_url);
     json_t *doc = json_pack("{s:o, s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:{s:s}}", "@context",
                             context(), "type", "Group", "preferredUsername", c->name, "name",
-                            c->title, "manuallyApprovesFollowers", 0, "discoverable", 1,
-                            "postingRestrictedToMods", 0, "published", created, "endpoints",
+                            c->title, "manuallyApprovesFollowers", c->join == GM_JOIN_APPROVAL,
+                            "discoverable", 1, "postingRestrictedToMods",
+                            c->posting == GM_POST_MODERATORS, "published", created, "endpoints",
                             "sharedInbox", shared);
     if (!doc)
         return NULL;
@@ -104,6 +105,8 @@ json_t *gm_actor_group_json(const struct gm_app *app, const struct gm_community 
     set_owned(doc, "outbox", gm_actor_url(app, c->name, "/outbox"), &ok);
     set_owned(doc, "followers", gm_actor_url(app, c->name, "/followers"), &ok);
     set_owned(doc, "featured", gm_actor_url(app, c->name, "/featured"), &ok);
+    /* Lemmy names a community's moderators by a collection in attributedTo */
+    set_owned(doc, "attributedTo", gm_actor_url(app, c->name, "/moderators"), &ok);
     json_t *key = json_pack("{s:s}", "publicKeyPem", c->public_key_pem);
     if (!key || json_object_set_new(doc, "publicKey", key) != 0)
         ok = 0;

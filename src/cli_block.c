@@ -8,18 +8,15 @@
 #include <time.h>
 
 #include "gemeinde/cli.h"
+#include "gemeinde/community.h"
+#include "gemeinde/community_blocks.h"
 #include "gemeinde/moderation.h"
+#include "gemeinde/rules.h"
+#include "gemeinde/store.h"
 
 #define CSV_MAX (16 * 1024 * 1024)
 
-/* Who acts, for the moderation log: the local user running the CLI. */
-static const char *moderator(void)
-{
-    static char who[96];
-    const char *user = getenv("USER");
-    snprintf(who, sizeof who, "cli:%s", user && *user ? user : "admin");
-    return who;
-}
+static const char *moderator(void) { return gm_cli_moderator(); }
 
 static int usage(void)
 {
@@ -28,7 +25,8 @@ static int usage(void)
                     "       gemeinde block remove DOMAIN\n"
                     "       gemeinde block list [--json]\n"
                     "       gemeinde block import FILE      (Mastodon domain-block CSV)\n"
-                    "       gemeinde block export           (the same CSV, to stdout)\n");
+                    "       gemeinde block export           (the same CSV, to stdout)\n"
+                    "       add --community NAME to add, remove or list one community's blocks\n");
     return GM_EXIT_USAGE;
 }
 
@@ -142,11 +140,93 @@ static int cmd_import(struct gm_store *st, const char *path)
     return GM_EXIT_OK;
 }
 
+struct cblock_op {
+    const char *sub, *community;
+    struct gm_block b;
+    size_t removed;
+    json_t *list;
+};
+
+static gm_err do_cblock(struct gm_txn *txn, struct gm_rules_ctx *ctx, void *arg)
+{
+    struct cblock_op *o = arg;
+    if (!strcmp(o->sub, "add"))
+        return gm_cblock_add(txn, ctx, o->community, &o->b, moderator(), &o->removed);
+    if (!strcmp(o->sub, "remove"))
+        return gm_cblock_remove(txn, ctx, o->community, o->b.domain, moderator());
+    gm_err e = gm_community_has(txn, o->community);
+    return e == GM_OK ? gm_cblock_list(txn, o->community, &o->list) : e;
+}
+
+/* `block add|remove|list ... --community NAME`: that community's own blocks. */
+static int community_block(const struct gm_config *cfg, const char *community, int argc,
+                           char **argv)
+{
+    struct cblock_op o = {.sub = argv[0], .community = community,
+                          .b = {.severity = GM_BLOCK_SUSPEND, .reason = "", .public_comment = ""}};
+    int json = 0, rc;
+    if (strcmp(o.sub, "list") != 0 &&
+        (argc < 2 || gm_block_normalise(argv[1], o.b.domain) != GM_OK))
+        return usage();
+    for (int i = !strcmp(o.sub, "list") ? 1 : 2; i < argc; i++) {
+        int has = i + 1 < argc;
+        if (!strcmp(argv[i], "--severity") && has && !strcmp(o.sub, "add"))
+            o.b.severity = strcmp(argv[++i], "silence") ? GM_BLOCK_SUSPEND : GM_BLOCK_SILENCE;
+        else if (!strcmp(argv[i], "--reason") && has)
+            o.b.reason = argv[++i];
+        else if (!strcmp(argv[i], "--public-comment") && has)
+            o.b.public_comment = argv[++i];
+        else if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else
+            return usage();
+    }
+    struct gm_store *st;
+    if ((rc = gm_cli_open_store(cfg, &st)) != GM_EXIT_OK)
+        return rc;
+    gm_err e = gm_cli_run_op(cfg, st, do_cblock, &o);
+    gm_store_close(st);
+    if (e != GM_OK)
+        return fail(e, community);
+    if (!strcmp(o.sub, "list")) {
+        size_t i;
+        json_t *b;
+        if (json)
+            gm_cli_print_json(json_incref(o.list));
+        else
+            json_array_foreach(o.list, i, b)
+                printf("%-32s %-8s %s\n", json_string_value(json_object_get(b, "domain")),
+                       json_string_value(json_object_get(b, "severity")),
+                       json_string_value(json_object_get(b, "reason")));
+        json_decref(o.list);
+    } else if (!strcmp(o.sub, "add")) {
+        printf("%s: %s %s (%zu memberships ended)\n", community,
+               o.b.severity == GM_BLOCK_SILENCE ? "silenced" : "suspended", o.b.domain, o.removed);
+    } else {
+        printf("%s: unblocked %s\n", community, o.b.domain);
+    }
+    return GM_EXIT_OK;
+}
+
 int gm_cli_block(const struct gm_config *cfg, int argc, char **argv)
 {
     const char *sub = argc > 0 ? argv[0] : "";
     struct gm_store *st;
     int rc;
+    for (int i = 1; i + 1 < argc; i++) { /* --community NAME: that community's own blocks */
+        if (strcmp(argv[i], "--community") != 0)
+            continue;
+        const char *community = argv[i + 1];
+        char *rest[64];
+        int n = 0;
+        for (int j = 0; j < argc && n < 64; j++)
+            if (j != i && j != i + 1)
+                rest[n++] = argv[j];
+        if (!gm_community_name_valid(community) ||
+            (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "list")))
+            return usage();
+        return community_block(cfg, community, n, rest);
+    }
     if (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "list") &&
         strcmp(sub, "import") && strcmp(sub, "export"))
         return usage();

@@ -24,7 +24,13 @@ static void usage(FILE *out)
             "  members NAME --remove ACTOR       end a membership\n"
             "  queue [--json]                    deliveries waiting, retrying; remote hosts\n"
             "  block add DOMAIN [--severity suspend|silence] [--reason T] [--public-comment T]\n"
-            "  block remove DOMAIN | block list [--json] | block import FILE | block export\n\n"
+            "  block remove DOMAIN | block list [--json] | block import FILE | block export\n"
+            "        (add --community NAME to add, remove or list one community's blocks)\n"
+            "  pending NAME [--json]             requests to join; pending NAME approve|reject WHO\n"
+            "  held NAME [--json]                posts waiting; held NAME approve|reject POST-URL\n"
+            "  ban NAME WHO --reason T [--days N] | unban NAME WHO | bans NAME [--json]\n"
+            "  mod NAME [list|add WHO|remove WHO] moderators (remote accounts)\n"
+            "  inbox NAME [--json]               direct messages to the community\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -93,6 +99,10 @@ int main(int argc, char **argv)
         rc = gm_cli_block(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "queue")) {
         rc = gm_cli_queue(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "pending") || !strcmp(cmd, "held") || !strcmp(cmd, "ban") ||
+               !strcmp(cmd, "unban") || !strcmp(cmd, "bans") || !strcmp(cmd, "mod") ||
+               !strcmp(cmd, "inbox")) {
+        rc = gm_cli_moderate(&cfg, argc - 1, argv + 1);
     } else if (!strcmp(cmd, "members")) {
         rc = gm_cli_members(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "community")) {

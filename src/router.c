@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gemeinde/actor_routes.h"
+#include "gemeinde/community_pages.h"
 #include "gemeinde/inbox.h"
 #include "gemeinde/log.h"
 #include "gemeinde/modlog_page.h"
@@ -32,6 +33,8 @@ static const struct route routes[] = {
     {"GET", "/c/{name}/featured", gm_actor_get_featured},
     {"GET", "/c/{name}/announces/{seq}", gm_actor_get_announce},
     {"GET", "/c/{name}/modlog", gm_modlog_get},
+    {"GET", "/c/{name}/moderators", gm_community_get_moderators},
+    {"GET", "/c/{name}/rules", gm_community_get_rules},
     {"POST", "/inbox", gm_inbox_post},
     {"POST", "/c/{name}/inbox", gm_inbox_post},
 

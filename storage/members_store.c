@@ -76,7 +76,7 @@ gm_err gm_member_get(struct gm_txn *txn, const char *community, const char *acto
     int rc = mdb_get(txn->txn, txn->st->dbi[DBI_MEMBERS], &k, &v);
     if (rc)
         return gm_store_map_err(rc, "member get");
-    return decode(actor, strlen(actor), &v, out);
+    return out ? decode(actor, strlen(actor), &v, out) : GM_OK;
 }
 
 gm_err gm_member_put(struct gm_txn *txn, const char *community, const struct gm_member *m)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "gemeinde/config.h"
+#include "gemeinde/err.h"
 
 struct gm_store;
 
@@ -17,10 +18,24 @@ int gm_cli_serve(const struct gm_config *cfg, int argc, char **argv);
 int gm_cli_members(const struct gm_config *cfg, int argc, char **argv);
 int gm_cli_queue(const struct gm_config *cfg, int argc, char **argv);
 int gm_cli_block(const struct gm_config *cfg, int argc, char **argv);
+/* pending, held, ban, unban, bans, mod, inbox (cli_moderate.c); argv[0] is the command. */
+int gm_cli_moderate(const struct gm_config *cfg, int argc, char **argv);
 
 /* Open the store named by the configuration, printing a clear message on failure.
  * Returns GM_EXIT_OK and sets *st, or an exit status. */
 int gm_cli_open_store(const struct gm_config *cfg, struct gm_store **st);
+
+/* Who acts, for the moderation log: "cli:USER" (the local user running the command). */
+const char *gm_cli_moderator(void);
+
+/* Run `fn` in one write transaction of `st` with a rules context for this node (base URL
+ * from the configuration, now); commits on GM_OK. Deliveries it queues are sent by the
+ * running daemon, which polls the queue every second. */
+struct gm_txn;
+struct gm_rules_ctx;
+typedef gm_err (*gm_cli_op_fn)(struct gm_txn *txn, struct gm_rules_ctx *ctx, void *arg);
+gm_err gm_cli_run_op(const struct gm_config *cfg, struct gm_store *st, gm_cli_op_fn fn,
+                     void *arg);
 
 /* Print `doc` indented on stdout and release it (steals the reference; NULL prints nothing). */
 void gm_cli_print_json(json_t *doc);

@@ -22,7 +22,7 @@ void gm_member_free(struct gm_member *m); /* NULL is allowed */
 
 /* Insert or replace (re-following keeps `since` of the first follow). */
 gm_err gm_member_put(struct gm_txn *txn, const char *community, const struct gm_member *m);
-/* GM_OK: *out is yours. GM_ENOTFOUND: not a member. */
+/* GM_OK: *out is yours (out may be NULL: a membership test). GM_ENOTFOUND: not a member. */
 gm_err gm_member_get(struct gm_txn *txn, const char *community, const char *actor,
                      struct gm_member **out);
 /* GM_ENOTFOUND if not a member. */

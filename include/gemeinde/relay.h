@@ -22,6 +22,11 @@
  * not a member, not addressed, already relayed) is GM_OK with nothing written. */
 gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 
+/* Announce the post of `create` (borrowed, a Create already judged: see post_policy.h) to
+ * the members of `community` now. */
+gm_err gm_relay_announce_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                              json_t *create);
+
 /* Relay what happens inside a relayed thread (inside the activity's write transaction): the
  * author's Update and Delete of a relayed object, and members' Like, Dislike and their Undo.
  * Group-aware servers get Announce(activity); microblogs get, for a Delete, an Undo of the
