@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gemeinde/ckv.h"
 #include "gemeinde/cli.h"
 #include "gemeinde/community.h"
 #include "gemeinde/keygen.h"
@@ -200,7 +201,8 @@ static gm_err do_update(struct gm_txn *txn, void *p)
 
 static gm_err do_delete(struct gm_txn *txn, void *p)
 {
-    return gm_community_delete(txn, p);
+    gm_err e = gm_community_delete(txn, p);
+    return e == GM_OK ? gm_ckv_drop_community(txn, p) : e; /* requests, bans, held posts ... */
 }
 
 static int report(gm_err e, const char *name)
