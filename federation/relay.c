@@ -274,6 +274,14 @@ static gm_err relay_follow_up(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
         gm_relayed_deleted(txn, community, target) == GM_OK)
         return GM_OK; /* not ours, or deleted: never announced again */
     int edit = !strcmp(type, "Update") || !strcmp(type, "Delete");
+    enum gm_block_severity sev;
+    if (strcmp(type, "Delete") != 0 && /* a Delete is always passed on: it removes content */
+        (gm_membership_banned(txn, community, ctx->actor, ctx->now) == GM_OK ||
+         gm_cblock_severity_url(txn, community, ctx->actor, &sev) == GM_OK)) {
+        gm_info("relay: %s: %s from a banned account or blocked domain, not relayed", community,
+                type);
+        return GM_OK;
+    }
     if (!edit) { /* votes count from members only */
         if (gm_member_get(txn, community, ctx->actor, &m) != GM_OK)
             return GM_OK;
