@@ -24,7 +24,9 @@ static void usage(FILE *out)
             "  members NAME --remove ACTOR       end a membership\n"
             "  queue [--json]                    deliveries waiting, retrying; remote hosts\n"
             "  block add DOMAIN [--severity suspend|silence] [--reason T] [--public-comment T]\n"
-            "  block remove DOMAIN | block list [--json] | block import FILE | block export\n\n"
+            "  block remove DOMAIN | block list [--json] | block import FILE | block export\n"
+            "  reports NAME [--all] [--json]     a community's reports (open ones by default)\n"
+            "  reports NAME resolve|dismiss ID [--note TEXT] | reports NAME forward ID\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -93,6 +95,8 @@ int main(int argc, char **argv)
         rc = gm_cli_block(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "queue")) {
         rc = gm_cli_queue(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "reports")) {
+        rc = gm_cli_reports(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "members")) {
         rc = gm_cli_members(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "community")) {
