@@ -2,7 +2,8 @@
  * rules.c - the consequences of accepted activities. Membership: a Follow of a community
  * records the member (with the inbox learned when its key was fetched) and queues an Accept
  * that embeds the whole Follow, as Mastodon and Lemmy expect; re-following refreshes the member
- * and answers again. An Undo of the Follow ends the membership and sends nothing. */
+ * and answers again. An Undo of the Follow ends the membership and sends nothing. A Flag goes
+ * to the report queue (reports.c). */
 #include "gemeinde/rules.h"
 
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "gemeinde/queue.h"
 #include "gemeinde/relay.h"
 #include "gemeinde/remote.h"
+#include "gemeinde/reports.h"
 
 gm_err gm_rules_local_community(const char *base_url, const char *url, char *name, size_t size)
 {
@@ -173,5 +175,7 @@ gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
     }
     if (!strcmp(type, "Create"))
         return gm_relay_on_create(txn, ctx, doc);
+    if (!strcmp(type, "Flag"))
+        return gm_report_on_flag(txn, ctx, doc);
     return gm_relay_on_activity(txn, ctx, doc); /* Update, Delete, Like ... in relayed threads */
 }

@@ -16,8 +16,6 @@
 
 #define CSV_MAX (16 * 1024 * 1024)
 
-static const char *moderator(void) { return gm_cli_moderator(); }
-
 static int usage(void)
 {
     fprintf(stderr, "usage: gemeinde block add DOMAIN [--severity suspend|silence] "
@@ -61,7 +59,7 @@ static int cmd_add(struct gm_store *st, int argc, char **argv)
         }
     }
     size_t removed = 0;
-    gm_err e = gm_mod_block_add(st, &b, moderator(), &removed);
+    gm_err e = gm_mod_block_add(st, &b, gm_cli_moderator(), &removed);
     if (e != GM_OK)
         return fail(e, "block add");
     printf("%s %s", b.severity == GM_BLOCK_SILENCE ? "silenced" : "suspended", b.domain);
@@ -126,7 +124,8 @@ static int cmd_import(struct gm_store *st, const char *path)
         free(text);
         return GM_EXIT_USAGE;
     }
-    gm_err e = gm_mod_block_import(st, text, moderator(), &imported, &removed, err, sizeof err);
+    gm_err e = gm_mod_block_import(st, text, gm_cli_moderator(), &imported, &removed, err,
+                                   sizeof err);
     free(text);
     if (e != GM_OK) {
         fprintf(stderr, "gemeinde block import: %s: %s (nothing imported)\n", path,
@@ -151,9 +150,9 @@ static gm_err do_cblock(struct gm_txn *txn, struct gm_rules_ctx *ctx, void *arg)
 {
     struct cblock_op *o = arg;
     if (!strcmp(o->sub, "add"))
-        return gm_cblock_add(txn, ctx, o->community, &o->b, moderator(), &o->removed);
+        return gm_cblock_add(txn, ctx, o->community, &o->b, gm_cli_moderator(), &o->removed);
     if (!strcmp(o->sub, "remove"))
-        return gm_cblock_remove(txn, ctx, o->community, o->b.domain, moderator());
+        return gm_cblock_remove(txn, ctx, o->community, o->b.domain, gm_cli_moderator());
     gm_err e = gm_community_has(txn, o->community);
     return e == GM_OK ? gm_cblock_list(txn, o->community, &o->list) : e;
 }
@@ -237,7 +236,7 @@ int gm_cli_block(const struct gm_config *cfg, int argc, char **argv)
     if (!strcmp(sub, "add")) {
         rc = cmd_add(st, argc - 1, argv + 1);
     } else if (!strcmp(sub, "remove")) {
-        gm_err e = gm_mod_block_remove(st, argv[1], moderator());
+        gm_err e = gm_mod_block_remove(st, argv[1], gm_cli_moderator());
         if (e == GM_OK)
             printf("unblocked %s\n", argv[1]);
         rc = e == GM_OK ? GM_EXIT_OK : fail(e, "block remove");

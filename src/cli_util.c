@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * cli_util.c - what the subcommands share: opening the store with a clear message, and
- * printing JSON results. */
+ * cli_util.c - what the subcommands share: opening the store with a clear message, printing
+ * JSON results, and naming the person at the shell for the moderation log. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -30,7 +30,9 @@ static void usage(FILE *out)
             "  held NAME [--json]                posts waiting; held NAME approve|reject POST-URL\n"
             "  ban NAME WHO --reason T [--days N] | unban NAME WHO | bans NAME [--json]\n"
             "  mod NAME [list|add WHO|remove WHO] moderators (remote accounts)\n"
-            "  inbox NAME [--json]               direct messages to the community\n\n"
+            "  inbox NAME [--json]               direct messages to the community\n"
+            "  reports NAME [--all] [--json]     a community's reports (open ones by default)\n"
+            "  reports NAME resolve|dismiss ID [--note TEXT] | reports NAME forward ID\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -103,6 +105,8 @@ int main(int argc, char **argv)
                !strcmp(cmd, "unban") || !strcmp(cmd, "bans") || !strcmp(cmd, "mod") ||
                !strcmp(cmd, "inbox")) {
         rc = gm_cli_moderate(&cfg, argc - 1, argv + 1);
+    } else if (!strcmp(cmd, "reports")) {
+        rc = gm_cli_reports(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "members")) {
         rc = gm_cli_members(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "community")) {

@@ -20,6 +20,7 @@ int gm_cli_queue(const struct gm_config *cfg, int argc, char **argv);
 int gm_cli_block(const struct gm_config *cfg, int argc, char **argv);
 /* pending, held, ban, unban, bans, mod, inbox (cli_moderate.c); argv[0] is the command. */
 int gm_cli_moderate(const struct gm_config *cfg, int argc, char **argv);
+int gm_cli_reports(const struct gm_config *cfg, int argc, char **argv);
 
 /* Open the store named by the configuration, printing a clear message on failure.
  * Returns GM_EXIT_OK and sets *st, or an exit status. */
@@ -39,5 +40,9 @@ gm_err gm_cli_run_op(const struct gm_config *cfg, struct gm_store *st, gm_cli_op
 
 /* Print `doc` indented on stdout and release it (steals the reference; NULL prints nothing). */
 void gm_cli_print_json(json_t *doc);
+
+/* Who acts, for the moderation log: "cli:" and the local user ($USER, else "admin"). Borrowed
+ * (a static buffer, rewritten by each call). */
+const char *gm_cli_moderator(void);
 
 #endif

@@ -28,7 +28,8 @@ struct gm_remote_actor;
  * change nothing and return GM_OK. Handled: Follow of one of our communities (member recorded,
  * Accept embedding the Follow queued to the follower's inbox); Undo of such a Follow (member
  * removed); Move to an actor that lists the mover in alsoKnownAs (memberships carried over);
- * Create addressed to a community by a member (relayed: see relay.h). Errors are
+ * Create addressed to a community by a member (relayed: see relay.h); Flag (a report: see
+ * reports.h). Errors are
  * storage errors; the caller's transaction then must not commit. */
 gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 
