@@ -12,15 +12,6 @@
 
 #define CSV_MAX (16 * 1024 * 1024)
 
-/* Who acts, for the moderation log: the local user running the CLI. */
-static const char *moderator(void)
-{
-    static char who[96];
-    const char *user = getenv("USER");
-    snprintf(who, sizeof who, "cli:%s", user && *user ? user : "admin");
-    return who;
-}
-
 static int usage(void)
 {
     fprintf(stderr, "usage: gemeinde block add DOMAIN [--severity suspend|silence] "
@@ -48,12 +39,10 @@ static int cmd_add(struct gm_store *st, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         int has = i + 1 < argc;
         if (!strcmp(argv[i], "--severity") && has) {
-            const char *v = argv[++i];
-            if (strcmp(v, "suspend") != 0 && strcmp(v, "silence") != 0) {
+            if (gm_mod_severity_parse(argv[++i], &b.severity) != GM_OK) {
                 fprintf(stderr, "gemeinde block add: --severity is suspend or silence\n");
                 return GM_EXIT_USAGE;
             }
-            b.severity = strcmp(v, "silence") ? GM_BLOCK_SUSPEND : GM_BLOCK_SILENCE;
         } else if (!strcmp(argv[i], "--reason") && has) {
             b.reason = argv[++i];
         } else if (!strcmp(argv[i], "--public-comment") && has) {
@@ -63,7 +52,7 @@ static int cmd_add(struct gm_store *st, int argc, char **argv)
         }
     }
     size_t removed = 0;
-    gm_err e = gm_mod_block_add(st, &b, moderator(), &removed);
+    gm_err e = gm_mod_block_add(st, &b, gm_cli_moderator(), &removed);
     if (e != GM_OK)
         return fail(e, "block add");
     printf("%s %s", b.severity == GM_BLOCK_SILENCE ? "silenced" : "suspended", b.domain);
@@ -88,15 +77,11 @@ static int cmd_list(struct gm_store *st, int json)
     json_t *arr = json ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
         const struct gm_block *b = list[i];
-        const char *sev = b->severity == GM_BLOCK_SILENCE ? "silence" : "suspend";
         if (arr)
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "domain",
-                                                 b->domain, "severity", sev, "reason",
-                                                 b->reason, "public_comment", b->public_comment,
-                                                 "created", (json_int_t)b->created));
+            json_array_append_new(arr, gm_mod_block_json(b));
         else
-            printf("%-32s %-8s %s%s%s\n", b->domain, sev, b->reason,
-                   b->public_comment[0] ? "  | public: " : "", b->public_comment);
+            printf("%-32s %-8s %s%s%s\n", b->domain, gm_mod_severity_name(b->severity),
+                   b->reason, b->public_comment[0] ? "  | public: " : "", b->public_comment);
     }
     if (arr) {
         gm_cli_print_json(arr);
@@ -128,7 +113,8 @@ static int cmd_import(struct gm_store *st, const char *path)
         free(text);
         return GM_EXIT_USAGE;
     }
-    gm_err e = gm_mod_block_import(st, text, moderator(), &imported, &removed, err, sizeof err);
+    gm_err e = gm_mod_block_import(st, text, gm_cli_moderator(), &imported, &removed, err,
+                                   sizeof err);
     free(text);
     if (e != GM_OK) {
         fprintf(stderr, "gemeinde block import: %s: %s (nothing imported)\n", path,
@@ -157,7 +143,7 @@ int gm_cli_block(const struct gm_config *cfg, int argc, char **argv)
     if (!strcmp(sub, "add")) {
         rc = cmd_add(st, argc - 1, argv + 1);
     } else if (!strcmp(sub, "remove")) {
-        gm_err e = gm_mod_block_remove(st, argv[1], moderator());
+        gm_err e = gm_mod_block_remove(st, argv[1], gm_cli_moderator());
         if (e == GM_OK)
             printf("unblocked %s\n", argv[1]);
         rc = e == GM_OK ? GM_EXIT_OK : fail(e, "block remove");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
- * cli_util.c - what the subcommands share: opening the store with a clear message, and
- * printing JSON results. */
+ * cli_util.c - what the subcommands share: opening the store with a clear message, printing
+ * JSON results, and naming who acts in the moderation log. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,4 +25,12 @@ void gm_cli_print_json(json_t *doc)
         puts(s);
     free(s);
     json_decref(doc);
+}
+
+const char *gm_cli_moderator(void)
+{
+    static char who[96];
+    const char *user = getenv("USER");
+    snprintf(who, sizeof who, "cli:%s", user && *user ? user : "admin");
+    return who;
 }

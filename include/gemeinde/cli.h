@@ -25,4 +25,7 @@ int gm_cli_open_store(const struct gm_config *cfg, struct gm_store **st);
 /* Print `doc` indented on stdout and release it (steals the reference; NULL prints nothing). */
 void gm_cli_print_json(json_t *doc);
 
+/* Who acts, for the moderation log: "cli:$USER" ("cli:admin" without USER). Static string. */
+const char *gm_cli_moderator(void);
+
 #endif
