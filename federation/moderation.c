@@ -46,14 +46,41 @@ static gm_err remove_suspended_members(struct gm_txn *txn, size_t *removed)
     return e;
 }
 
-static gm_err log_action(struct gm_txn *txn, const char *moderator, const char *action,
-                         const char *target, const char *public_reason, const char *note)
+gm_err gm_mod_log(struct gm_txn *txn, const char *community, const char *moderator,
+                  const char *action, const char *target, const char *public_reason,
+                  const char *private_note)
 {
-    struct gm_modlog_entry e = {.at = (int64_t)time(NULL), .community = "",
+    struct gm_modlog_entry e = {.at = (int64_t)time(NULL), .community = (char *)community,
                                 .moderator = (char *)moderator, .action = (char *)action,
                                 .target = (char *)target, .public_reason = (char *)public_reason,
-                                .private_note = (char *)note};
+                                .private_note = (char *)private_note};
     return gm_modlog_append(txn, &e);
+}
+
+gm_err gm_mod_severity_parse(const char *word, enum gm_block_severity *severity)
+{
+    if (!strcmp(word, "suspend"))
+        *severity = GM_BLOCK_SUSPEND;
+    else if (!strcmp(word, "silence"))
+        *severity = GM_BLOCK_SILENCE;
+    else
+        return GM_EINVAL;
+    return GM_OK;
+}
+
+const char *gm_mod_severity_name(enum gm_block_severity severity)
+{
+    return severity == GM_BLOCK_SILENCE ? "silence" : "suspend";
+}
+
+json_t *gm_mod_block_json(const struct gm_block *b)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:I}", "domain", b->domain,
+                     "severity", gm_mod_severity_name(b->severity), "reason",
+                     b->reason ? b->reason : "", "public_comment",
+                     b->public_comment ? b->public_comment : "", "reject_media", b->reject_media,
+                     "reject_reports", b->reject_reports, "obfuscate", b->obfuscate, "created",
+                     (json_int_t)b->created);
 }
 
 /* Set each block (logged), then end suspended memberships, in one transaction. */
@@ -70,8 +97,8 @@ static gm_err apply_blocks(struct gm_store *st, struct gm_block *const *blocks, 
         const struct gm_block *b = blocks[i];
         e = gm_block_set(txn, b);
         if (e == GM_OK)
-            e = log_action(txn, moderator, b->severity == GM_BLOCK_SILENCE ? "silence" : "suspend",
-                           b->domain, b->public_comment, b->reason);
+            e = gm_mod_log(txn, "", moderator, gm_mod_severity_name(b->severity), b->domain,
+                           b->public_comment, b->reason);
         suspends |= b->severity == GM_BLOCK_SUSPEND;
     }
     if (e == GM_OK && suspends)
@@ -105,7 +132,7 @@ gm_err gm_mod_block_remove(struct gm_store *st, const char *domain, const char *
     if (e != GM_OK)
         return e;
     if ((e = gm_block_del(txn, d)) != GM_OK ||
-        (e = log_action(txn, moderator, "unblock", d, "", "")) != GM_OK) {
+        (e = gm_mod_log(txn, "", moderator, "unblock", d, "", "")) != GM_OK) {
         gm_txn_abort(txn);
         return e;
     }
@@ -268,8 +295,7 @@ gm_err gm_mod_block_export(struct gm_store *st, char **csv)
     gm_buf_puts(&out, "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n");
     for (size_t i = 0; i < n; i++) {
         const struct gm_block *b = list[i];
-        gm_buf_printf(&out, "%s,%s,%s,%s,", b->domain,
-                      b->severity == GM_BLOCK_SILENCE ? "silence" : "suspend",
+        gm_buf_printf(&out, "%s,%s,%s,%s,", b->domain, gm_mod_severity_name(b->severity),
                       b->reject_media ? "true" : "false", b->reject_reports ? "true" : "false");
         put_field(&out, b->public_comment);
         gm_buf_printf(&out, ",%s\n", b->obfuscate ? "true" : "false");

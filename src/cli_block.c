@@ -44,12 +44,10 @@ static int cmd_add(struct gm_store *st, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         int has = i + 1 < argc;
         if (!strcmp(argv[i], "--severity") && has) {
-            const char *v = argv[++i];
-            if (strcmp(v, "suspend") != 0 && strcmp(v, "silence") != 0) {
+            if (gm_mod_severity_parse(argv[++i], &b.severity) != GM_OK) {
                 fprintf(stderr, "gemeinde block add: --severity is suspend or silence\n");
                 return GM_EXIT_USAGE;
             }
-            b.severity = strcmp(v, "silence") ? GM_BLOCK_SUSPEND : GM_BLOCK_SILENCE;
         } else if (!strcmp(argv[i], "--reason") && has) {
             b.reason = argv[++i];
         } else if (!strcmp(argv[i], "--public-comment") && has) {
@@ -84,15 +82,11 @@ static int cmd_list(struct gm_store *st, int json)
     json_t *arr = json ? json_array() : NULL;
     for (size_t i = 0; i < n; i++) {
         const struct gm_block *b = list[i];
-        const char *sev = b->severity == GM_BLOCK_SILENCE ? "silence" : "suspend";
         if (arr)
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "domain",
-                                                 b->domain, "severity", sev, "reason",
-                                                 b->reason, "public_comment", b->public_comment,
-                                                 "created", (json_int_t)b->created));
+            json_array_append_new(arr, gm_mod_block_json(b));
         else
-            printf("%-32s %-8s %s%s%s\n", b->domain, sev, b->reason,
-                   b->public_comment[0] ? "  | public: " : "", b->public_comment);
+            printf("%-32s %-8s %s%s%s\n", b->domain, gm_mod_severity_name(b->severity),
+                   b->reason, b->public_comment[0] ? "  | public: " : "", b->public_comment);
     }
     if (arr) {
         gm_cli_print_json(arr);

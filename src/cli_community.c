@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli_community.c - `gemeinde community create|list|show|set|delete`. Works while the daemon
- * runs: both open the same LMDB environment. */
+ * runs: both open the same LMDB environment. `set` goes through gm_mod_community_edit, the
+ * operation the admin API's PATCH uses too, so both validate and log changes alike. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "gemeinde/cli.h"
 #include "gemeinde/community.h"
 #include "gemeinde/keygen.h"
+#include "gemeinde/moderation.h"
 #include "gemeinde/store.h"
 
 #define MAX_SETTINGS 64
@@ -84,62 +86,65 @@ static int parse_edits(int argc, char **argv, struct edits *ed, const char *sub)
     return GM_EXIT_OK;
 }
 
-/* Apply edits and validate; prints the problem. */
-static int apply_edits(struct gm_community *c, const struct edits *ed)
+/* Apply edits (settings through gm_community_setting_set, the validation every caller
+ * shares). GM_EINVAL: `err` says what is wrong. Also the edit step of `community set`. */
+static gm_err apply_edits(struct gm_community *c, void *arg, char *err, size_t errlen)
 {
-    char err[256];
+    const struct edits *ed = arg;
     gm_err e = GM_OK;
     if (ed->title)
         e = gm_community_set_title(c, ed->title);
     if (e == GM_OK && ed->summary)
         e = gm_community_set_summary(c, ed->summary);
-    for (int i = 0; e == GM_OK && i < ed->n_set; i++) {
-        if ((e = gm_community_setting_set(c, ed->set_name[i], ed->set_value[i], err,
-                                          sizeof err)) == GM_EINVAL) {
-            fprintf(stderr, "gemeinde: invalid %s\n", err);
-            return GM_EXIT_USAGE;
-        }
-    }
-    if (ed->no_rules || ed->n_rules)
+    for (int i = 0; e == GM_OK && i < ed->n_set; i++)
+        e = gm_community_setting_set(c, ed->set_name[i], ed->set_value[i], err, errlen);
+    if (e == GM_OK && (ed->no_rules || ed->n_rules))
         gm_community_clear_rules(c);
     for (int i = 0; e == GM_OK && i < ed->n_rules && i <= GM_RULES_MAX; i++)
         e = gm_community_add_rule(c, ed->rules[i]);
-    if (e != GM_OK) {
-        fprintf(stderr, "gemeinde: %s\n", gm_strerror(e));
-        return GM_EXIT_FAIL;
-    }
-    if (gm_community_validate(c, err, sizeof err) != GM_OK) {
+    return e;
+}
+
+/* Exit status for a failed edit, after saying why. */
+static int edit_failed(gm_err e, const char *err)
+{
+    if (e == GM_EINVAL) {
         fprintf(stderr, "gemeinde: invalid %s\n", err);
         return GM_EXIT_USAGE;
     }
-    return GM_EXIT_OK;
+    fprintf(stderr, "gemeinde: %s\n", gm_strerror(e));
+    return GM_EXIT_FAIL;
+}
+
+/* The host part of handles ("host[:port]"); new string or NULL. */
+static char *node_host(const struct gm_config *cfg)
+{
+    char *base = gm_config_base_url(cfg, cfg->listen_port);
+    char *host = NULL;
+    if (base)
+        host = strdup(strstr(base, "://") ? strstr(base, "://") + 3 : base);
+    free(base);
+    return host;
 }
 
 static char *handle(const struct gm_config *cfg, const char *name)
 {
-    char *base = gm_config_base_url(cfg, cfg->listen_port);
+    char *host = node_host(cfg);
     char *h = NULL;
-    if (base) {
-        const char *host = strstr(base, "://") ? strstr(base, "://") + 3 : base;
+    if (host) {
         size_t n = strlen(name) + strlen(host) + 3;
         if ((h = malloc(n)))
             snprintf(h, n, "@%s@%s", name, host);
     }
-    free(base);
+    free(host);
     return h;
 }
 
 static json_t *community_json(const struct gm_config *cfg, const struct gm_community *c)
 {
-    json_t *rules = json_array();
-    for (size_t i = 0; rules && i < c->n_rules; i++)
-        json_array_append_new(rules, json_string(c->rules[i]));
-    char *h = handle(cfg, c->name);
-    json_t *doc = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:I, s:s, s:o}", "name", c->name,
-                            "handle", h, "title", c->title, "summary", c->summary, "rules", rules,
-                            "created", (json_int_t)c->created, "public_key_pem", c->public_key_pem,
-                            "settings", gm_community_settings(c));
-    free(h);
+    char *host = node_host(cfg);
+    json_t *doc = gm_community_json(c, host);
+    free(host);
     return doc;
 }
 
@@ -194,11 +199,6 @@ static gm_err do_create(struct gm_txn *txn, void *p)
     return gm_community_create(txn, a->c, a->private_pem);
 }
 
-static gm_err do_update(struct gm_txn *txn, void *p)
-{
-    return gm_community_update(txn, p);
-}
-
 static gm_err do_delete(struct gm_txn *txn, void *p)
 {
     gm_err e = gm_community_delete(txn, p);
@@ -229,8 +229,14 @@ static int cmd_create(const struct gm_config *cfg, struct gm_store *st, const ch
                 name);
         return GM_EXIT_USAGE;
     }
-    if ((rc = apply_edits(c, ed)) != GM_EXIT_OK)
+    char err[256] = "";
+    gm_err e = apply_edits(c, (void *)ed, err, sizeof err);
+    if (e == GM_OK)
+        e = gm_community_validate(c, err, sizeof err);
+    if (e != GM_OK) {
+        rc = edit_failed(e, err);
         goto out;
+    }
     c->created = (int64_t)time(NULL);
     rc = GM_EXIT_FAIL;
     if (gm_keygen_rsa(2048, &priv, &c->public_key_pem) != GM_OK)
@@ -305,17 +311,28 @@ static int cmd_show(const struct gm_config *cfg, struct gm_store *st, const char
     return GM_EXIT_OK;
 }
 
+/* Through the operation the admin API shares: one transaction, each change logged. */
 static int cmd_set(struct gm_store *st, const char *name, const struct edits *ed)
 {
-    struct gm_community *c;
-    gm_err e = load_community(st, name, &c);
-    if (e != GM_OK)
+    char err[256] = "";
+    json_t *changed = NULL;
+    gm_err e = gm_mod_community_edit(st, name, apply_edits, (void *)ed, gm_cli_moderator(),
+                                     &changed, err, sizeof err);
+    if (e == GM_ENOTFOUND)
         return report(e, name);
-    int rc = apply_edits(c, ed);
-    if (rc == GM_EXIT_OK && (rc = report(in_write_txn(st, do_update, c), name)) == GM_EXIT_OK)
-        printf("updated community %s\n", name);
-    gm_community_free(c);
-    return rc;
+    if (e != GM_OK)
+        return edit_failed(e, err);
+    size_t n = json_array_size(changed);
+    if (n == 0) {
+        printf("community %s unchanged\n", name);
+    } else {
+        printf("updated community %s:", name);
+        for (size_t i = 0; i < n; i++)
+            printf("%s %s", i ? "," : "", json_string_value(json_array_get(changed, i)));
+        printf("\n");
+    }
+    json_decref(changed);
+    return GM_EXIT_OK;
 }
 
 static int cmd_delete(struct gm_store *st, const char *name, const struct edits *ed)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli_members.c - `gemeinde members NAME [--json]` lists a community's members;
  * `gemeinde members NAME --remove ACTOR` ends a membership without telling the member anything
- * they could misread (no Reject is sent; they simply stop receiving the community's posts). */
+ * they could misread (no Reject is sent; they simply stop receiving the community's posts), and
+ * records it in the moderation log. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "gemeinde/cli.h"
 #include "gemeinde/community.h"
 #include "gemeinde/members.h"
+#include "gemeinde/moderation.h"
 #include "gemeinde/store.h"
 
 static int list(struct gm_store *st, const char *name, int json)
@@ -50,17 +52,10 @@ static int list(struct gm_store *st, const char *name, int json)
     return GM_EXIT_OK;
 }
 
+/* Through the operation the admin API shares (logged in the moderation log). */
 static int remove_member(struct gm_store *st, const char *name, const char *actor)
 {
-    struct gm_txn *txn;
-    gm_err e = gm_txn_begin(st, true, &txn);
-    if (e == GM_OK) {
-        e = gm_member_delete(txn, name, actor);
-        if (e == GM_OK)
-            e = gm_txn_commit(txn);
-        else
-            gm_txn_abort(txn);
-    }
+    gm_err e = gm_mod_member_remove(st, name, actor, gm_cli_moderator(), NULL);
     if (e == GM_ENOTFOUND) {
         fprintf(stderr, "gemeinde: %s is not a member of %s\n", actor, name);
         return GM_EXIT_USAGE;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0
  * community.c - the community record in memory: creation, setters, validation of names and
- * texts. Storage of the record lives in storage/community_store.c. */
+ * texts, and its JSON view. Storage of the record lives in storage/community_store.c. */
 #include "gemeinde/community.h"
 
 #include <stdio.h>
@@ -152,6 +152,29 @@ gm_err gm_community_set_title(struct gm_community *c, const char *title)
 gm_err gm_community_set_summary(struct gm_community *c, const char *summary)
 {
     return replace(&c->summary, summary);
+}
+
+json_t *gm_community_json(const struct gm_community *c, const char *host)
+{
+    json_t *rules = json_array();
+    for (size_t i = 0; rules && i < c->n_rules; i++)
+        json_array_append_new(rules, json_string(c->rules[i]));
+    char *handle = NULL;
+    if (host) {
+        size_t n = strlen(c->name) + strlen(host) + 3;
+        if (!(handle = malloc(n))) {
+            json_decref(rules);
+            return NULL;
+        }
+        snprintf(handle, n, "@%s@%s", c->name, host);
+    }
+    json_t *doc = json_pack("{s:s, s:s?, s:s, s:s, s:o, s:I, s:s, s:o}", "name", c->name,
+                            "handle", handle, "title", c->title, "summary", c->summary, "rules",
+                            rules, "created", (json_int_t)c->created, "public_key_pem",
+                            c->public_key_pem ? c->public_key_pem : "", "settings",
+                            gm_community_settings(c));
+    free(handle);
+    return doc;
 }
 
 gm_err gm_community_add_rule(struct gm_community *c, const char *rule)

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +189,34 @@ static gm_err set_map_size(struct gm_config *cfg, const char *v, char *err, size
     return GM_OK;
 }
 
+/* 24-256 printable ASCII characters without spaces (it travels in an Authorization header);
+ * empty turns the API off. Messages never repeat the value: it is a secret. */
+static gm_err set_admin_token(struct gm_config *cfg, const char *v, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] <= ' ' || v[i] > '~') {
+            snprintf(err, errlen, "admin_token: only printable ASCII characters without spaces");
+            return GM_EINVAL;
+        }
+    }
+    if (n && (n < GM_ADMIN_TOKEN_MIN || n > GM_ADMIN_TOKEN_MAX)) {
+        snprintf(err, errlen,
+                 "admin_token: %d to %d characters (e.g. the output of `openssl rand -hex 32`), "
+                 "or empty to turn the admin API off",
+                 GM_ADMIN_TOKEN_MIN, GM_ADMIN_TOKEN_MAX);
+        return GM_EINVAL;
+    }
+    char *copy = n ? strdup(v) : NULL;
+    if (n && !copy)
+        return GM_ENOMEM;
+    if (cfg->admin_token)
+        OPENSSL_cleanse(cfg->admin_token, strlen(cfg->admin_token));
+    free(cfg->admin_token);
+    cfg->admin_token = copy;
+    return GM_OK;
+}
+
 static const struct key_def keys[] = {
     {"base_url", set_base_url, "public URL, e.g. https://groups.example.org (default: from listen)"},
     {"listen", set_listen, "address to serve on, HOST:PORT (default 127.0.0.1:8080; port 0 = any)"},
@@ -199,6 +228,8 @@ static const struct key_def keys[] = {
     {"max_body", set_max_body, "largest request body in bytes (default 1048576)"},
     {"threads", set_threads, "HTTP worker threads (default 8)"},
     {"map_size_mb", set_map_size, "LMDB map size in MiB (default 1024)"},
+    {"admin_token", set_admin_token,
+     "bearer token of the admin API /api/v1/, 24+ characters (default empty: API off)"},
 };
 
 static const struct key_def *find_key(const char *key)
@@ -239,6 +270,9 @@ void gm_config_clear(struct gm_config *cfg)
     free(cfg->base_url);
     free(cfg->listen_host);
     free(cfg->data_dir);
+    if (cfg->admin_token)
+        OPENSSL_cleanse(cfg->admin_token, strlen(cfg->admin_token));
+    free(cfg->admin_token);
     memset(cfg, 0, sizeof *cfg);
 }
 

@@ -40,7 +40,7 @@ static json_t *as_json(struct gm_modlog_entry **list, size_t n)
         char when[32];
         iso(list[i]->at, when);
         json_array_append_new(
-            items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)list[i]->seq,
+            items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)list[i]->seq,
                              "at", when, "scope", list[i]->community[0] ? "community" : "node",
                              "moderator", list[i]->moderator, "action", list[i]->action, "target",
                              list[i]->target, "reason", list[i]->public_reason));

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * router.c - the route table. Patterns are literal segments and one "{param}" segment. HEAD is
- * served wherever GET is (libmicrohttpd drops the body). Errors become statuses here only. */
+ * served wherever GET is (libmicrohttpd drops the body). Errors become statuses here only (the
+ * admin API under /api/v1/, which has its own table, maps them with gm_router_status too). */
 #include "gemeinde/router.h"
 
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "gemeinde/actor_routes.h"
 #include "gemeinde/community_pages.h"
+#include "gemeinde/api.h"
 #include "gemeinde/inbox.h"
 #include "gemeinde/log.h"
 #include "gemeinde/modlog_page.h"
@@ -102,6 +104,10 @@ void gm_router_dispatch(struct gm_app *app, const struct gm_http_req *req,
     char params[2][PARAM_MAX];
     char allow[64] = "";
     struct gm_http_req routed = *req;
+    if (gm_api_owns(req->path)) { /* the admin API routes, authenticates and answers itself */
+        gm_api_dispatch(app, req, resp);
+        return;
+    }
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         if (!match(routes[i].pattern, req->path, params))
             continue;

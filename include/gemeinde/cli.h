@@ -26,8 +26,6 @@ int gm_cli_reports(const struct gm_config *cfg, int argc, char **argv);
  * Returns GM_EXIT_OK and sets *st, or an exit status. */
 int gm_cli_open_store(const struct gm_config *cfg, struct gm_store **st);
 
-/* Who acts, for the moderation log: "cli:USER" (the local user running the command). */
-const char *gm_cli_moderator(void);
 
 /* Run `fn` in one write transaction of `st` with a rules context for this node (base URL
  * from the configuration, now); commits on GM_OK. Deliveries it queues are sent by the

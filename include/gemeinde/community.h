@@ -71,6 +71,11 @@ gm_err gm_community_settings_load(struct gm_community *c, json_t *obj, char *err
 /* The welcome text for `c` with its placeholders filled. New string, or NULL if none. */
 char *gm_community_welcome_text(const struct gm_community *c);
 
+/* The record as the CLI (--json) and the admin API show it: name, handle ("@name@host", left
+ * out when `host` is NULL), title, summary, rules, created (unix seconds), public_key_pem and
+ * settings. New reference, NULL when out of memory. */
+json_t *gm_community_json(const struct gm_community *c, const char *host);
+
 /* True if `name` is 1-64 characters of [a-z0-9_]. */
 bool gm_community_name_valid(const char *name);
 

@@ -22,7 +22,13 @@ struct gm_config {
     size_t max_body;         /* cap on request bodies, bytes */
     unsigned threads;        /* HTTP worker threads */
     size_t map_size_mb;      /* LMDB map size */
+    char *admin_token;       /* bearer token of the admin API, or NULL: the API is off. A secret:
+                              * never logged, never printed */
 };
+
+/* Length bounds of admin_token (characters, printable ASCII without spaces). */
+#define GM_ADMIN_TOKEN_MIN 24
+#define GM_ADMIN_TOKEN_MAX 256
 
 /* Size of the error buffers the functions below fill. */
 #define GM_CONFIG_ERRLEN 256

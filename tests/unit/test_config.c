@@ -31,6 +31,8 @@ static void render(const struct gm_config *cfg, const char *key, char *out, size
         snprintf(out, n, "%u", cfg->threads);
     else if (!strcmp(key, "map_size_mb"))
         snprintf(out, n, "%zu", cfg->map_size_mb);
+    else if (!strcmp(key, "admin_token"))
+        snprintf(out, n, "%s", cfg->admin_token ? cfg->admin_token : "(off)");
     else
         fail_msg("render: unknown key %s", key);
 }
@@ -161,6 +163,16 @@ static const struct {
     {"map_size_mb", "15", GM_EINVAL, NULL},
     {"map_size_mb", "1048577", GM_EINVAL, NULL},
     {"map_size_mb", "0x100", GM_EINVAL, NULL},
+    /* admin_token: empty (off) or 24-256 printable characters without spaces */
+    {"admin_token", "", GM_OK, "(off)"},
+    {"admin_token", "abcdefghijklmnopqrstuvwx", GM_OK, "abcdefghijklmnopqrstuvwx"},
+    {"admin_token", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", GM_OK,
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+    {"admin_token", "abcdefghijklmnopqrstuvw", GM_EINVAL, NULL}, /* 23 */
+    {"admin_token", "short", GM_EINVAL, NULL},
+    {"admin_token", "abcdefghijkl mnopqrstuvwxyz", GM_EINVAL, NULL},
+    {"admin_token", "abcdefghijklmnopqrstuvwx\t", GM_EINVAL, NULL},
+    {"admin_token", "abcdefghijklmnopqrstuvwx\xc3\xa9", GM_EINVAL, NULL},
 };
 
 static void set_table(void **state)
@@ -189,6 +201,35 @@ static void set_table(void **state)
                          set_cases[i].value, err);
         }
     }
+}
+
+/* The token is a secret: error messages never repeat it; 256 characters pass, 257 do not;
+ * setting "" turns the API off again. */
+static void admin_token_secret_and_bounds(void **state)
+{
+    char value[300], err[GM_CONFIG_ERRLEN] = "";
+    struct gm_config cfg;
+    assert_int_equal(gm_config_init(&cfg), GM_OK);
+    assert_null(cfg.admin_token);
+    assert_int_equal(gm_config_set(&cfg, "admin_token", "Secret-Short-1", err, sizeof err),
+                     GM_EINVAL);
+    assert_false(tu_contains(err, "Secret"));
+    assert_true(tu_contains(err, "24"));
+    assert_int_equal(gm_config_set(&cfg, "admin-token", "Secret with spaces in it, long enough",
+                                   err, sizeof err),
+                     GM_EINVAL);
+    assert_false(tu_contains(err, "Secret"));
+    memset(value, 'z', 256);
+    value[256] = '\0';
+    assert_int_equal(gm_config_set(&cfg, "admin_token", value, err, sizeof err), GM_OK);
+    assert_int_equal(strlen(cfg.admin_token), 256);
+    strcat(value, "z");
+    assert_int_equal(gm_config_set(&cfg, "admin_token", value, err, sizeof err), GM_EINVAL);
+    assert_false(tu_contains(err, "zzzz"));
+    assert_int_equal(strlen(cfg.admin_token), 256);
+    assert_int_equal(gm_config_set(&cfg, "admin_token", "", err, sizeof err), GM_OK);
+    assert_null(cfg.admin_token);
+    gm_config_clear(&cfg);
 }
 
 static void data_dir_length_bound(void **state)
@@ -287,7 +328,7 @@ static void help_lists_every_key(void **state)
 {
     static const char *const keys[] = {
         "base_url",  "listen",   "data_dir", "allow_private_addresses",
-        "log_level", "max_body", "threads",  "map_size_mb"};
+        "log_level", "max_body", "threads",  "map_size_mb", "admin_token"};
     const char *help = gm_config_help();
     for (size_t i = 0; i < TU_ARRAY_LEN(keys); i++) {
         assert_true(gm_config_is_key(keys[i]));
@@ -545,6 +586,7 @@ int main(void)
         cmocka_unit_test(defaults),
         cmocka_unit_test(set_table),
         cmocka_unit_test(data_dir_length_bound),
+        cmocka_unit_test(admin_token_secret_and_bounds),
         cmocka_unit_test(set_overwrites_without_leak),
         cmocka_unit_test(unknown_key_named_in_message),
         cmocka_unit_test(dashes_accepted),

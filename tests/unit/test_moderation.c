@@ -2,7 +2,9 @@
  * test_moderation.c - domain blocks as moderators manage them: a suspend ends the domain's
  * memberships (subdomains too), a silence does not; Mastodon CSV import (quoting, header,
  * noop, limit) and export round-trip; a bad line imports nothing; a silenced domain's posts are
- * not relayed while a suspended one is refused everywhere. */
+ * not relayed while a suspended one is refused everywhere. The shared community operations:
+ * an edit logs each changed field as "policy" (filters and long texts in the private note
+ * only), a failed edit stores and logs nothing; removing a member is logged. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -206,14 +208,18 @@ static void moderation_log(void **state)
         gm_router_dispatch(&app, &r.req, &resp);
         assert_int_equal(resp.status, 200);
         assert_false(tu_contains(resp.body, "PRIVATE-NOTE"));
-        assert_false(tu_contains(resp.body, "<script>"));
         if (html) {
+            assert_false(tu_contains(resp.body, "<script>"));
             assert_true(tu_contains(resp.body, "&lt;script&gt;"));
         } else {
             json_t *doc = tu_resp_json(&resp);
             json_t *first = json_array_get(json_object_get(doc, "entries"), 0);
             assert_string_equal(tu_jstr(first, "action"), "unblock");
             assert_string_equal(tu_jstr(first, "scope"), "node");
+            /* regression: the public reason was dropped from the JSON (one pair short) */
+            assert_string_equal(tu_jstr(json_array_get(json_object_get(doc, "entries"), 1),
+                                        "reason"),
+                                "spam <script>x</script>");
             json_decref(doc);
         }
         gm_http_resp_clear(&resp);
@@ -228,6 +234,135 @@ static void moderation_log(void **state)
     gm_app_clear(&app);
 }
 
+/* The newest `n` log entries of "demo" (at most 16), newest first. */
+static size_t log_of(struct tu_store *f, struct gm_modlog_entry ***list)
+{
+    struct gm_txn *txn;
+    size_t n;
+    assert_int_equal(gm_txn_begin(f->st, false, &txn), GM_OK);
+    assert_int_equal(gm_modlog_page(txn, "demo", 0, 16, list, &n), GM_OK);
+    gm_txn_abort(txn);
+    return n;
+}
+
+struct text_edit {
+    const char *names[4], *values[4];
+};
+
+static gm_err edit_by_text(struct gm_community *c, void *arg, char *err, size_t errlen)
+{
+    const struct text_edit *ed = arg;
+    gm_err e = GM_OK;
+    for (int i = 0; e == GM_OK && i < 4 && ed->names[i]; i++)
+        e = !strcmp(ed->names[i], "title")
+                ? gm_community_set_title(c, ed->values[i])
+                : gm_community_setting_set(c, ed->names[i], ed->values[i], err, errlen);
+    return e;
+}
+
+#define LONG_WELCOME                                                                           \
+    "Welcome to {title}! Please read the rules before posting: {rules}. Moderators answer "    \
+    "direct messages within a day."
+
+static void community_edit_logs_policy(void **state)
+{
+    struct tu_store *f = *state;
+    char err[256] = "";
+    json_t *changed = NULL;
+    struct text_edit ed = {{"join", "welcome", "filters", "title"},
+                           {"approval", LONG_WELCOME, "secret-spam-word", "Demo group"}};
+    assert_int_equal(gm_mod_community_edit(f->st, "demo", edit_by_text, &ed, "api", &changed,
+                                           err, sizeof err),
+                     GM_OK);
+    assert_int_equal(json_array_size(changed), 4);
+    assert_string_equal(json_string_value(json_array_get(changed, 0)), "title");
+    json_decref(changed);
+    struct gm_modlog_entry **list;
+    size_t n = log_of(f, &list);
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(list[i]->action, "policy");
+        assert_string_equal(list[i]->moderator, "api");
+        assert_string_equal(list[i]->community, "demo");
+        assert_false(tu_contains(list[i]->public_reason, "secret-spam-word"));
+    }
+    /* newest first: welcome, filters, join, title (title first, then setting order) */
+    assert_string_equal(list[0]->target, "welcome");
+    assert_true(tu_contains(list[0]->public_reason, "welcome: (none) → Welcome to {title}!"));
+    assert_true(tu_contains(list[0]->public_reason, "…"));
+    assert_false(tu_contains(list[0]->public_reason, "within a day."));
+    assert_true(tu_contains(list[0]->private_note, "within a day."));
+    assert_string_equal(list[1]->target, "filters");
+    assert_string_equal(list[1]->public_reason, "filters: 0 entries → 1 entry");
+    assert_string_equal(list[1]->private_note, "[] → [\"secret-spam-word\"]");
+    assert_string_equal(list[2]->public_reason, "join: open → approval");
+    assert_string_equal(list[2]->private_note, "");
+    assert_string_equal(list[3]->public_reason, "title: demo → Demo group");
+    gm_modlog_entries_free(list, n);
+
+    /* a bad value anywhere: nothing stored, nothing logged, the reason in err */
+    struct text_edit bad = {{"title", "posting"}, {"Other", "everybody"}};
+    changed = NULL;
+    assert_int_equal(gm_mod_community_edit(f->st, "demo", edit_by_text, &bad, "api", &changed,
+                                           err, sizeof err),
+                     GM_EINVAL);
+    assert_null(changed);
+    assert_true(tu_contains(err, "posting"));
+    struct text_edit empty_title = {{"title"}, {""}};
+    assert_int_equal(gm_mod_community_edit(f->st, "demo", edit_by_text, &empty_title, "api",
+                                           NULL, err, sizeof err),
+                     GM_EINVAL);
+    assert_true(tu_contains(err, "title"));
+    /* the same values again: no change, no entry */
+    assert_int_equal(gm_mod_community_edit(f->st, "demo", edit_by_text, &ed, "api", &changed,
+                                           err, sizeof err),
+                     GM_OK);
+    assert_int_equal(json_array_size(changed), 0);
+    json_decref(changed);
+    n = log_of(f, &list);
+    assert_int_equal(n, 4);
+    gm_modlog_entries_free(list, n);
+    struct gm_txn *txn;
+    struct gm_community *c;
+    assert_int_equal(gm_txn_begin(f->st, false, &txn), GM_OK);
+    assert_int_equal(gm_community_get(txn, "demo", &c), GM_OK);
+    gm_txn_abort(txn);
+    assert_string_equal(c->title, "Demo group");
+    assert_int_equal(c->join, GM_JOIN_APPROVAL);
+    gm_community_free(c);
+    assert_int_equal(gm_mod_community_edit(f->st, "nope", edit_by_text, &ed, "api", NULL, err,
+                                           sizeof err),
+                     GM_ENOTFOUND);
+}
+
+static void member_remove_logged(void **state)
+{
+    struct tu_store *f = *state;
+    const char *which = NULL;
+    assert_int_equal(gm_mod_member_remove(f->st, "demo", "https://good.example/u/a", "cli:eve",
+                                          &which),
+                     GM_OK);
+    assert_int_equal(members(f), 3);
+    struct gm_modlog_entry **list;
+    size_t n = log_of(f, &list);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0]->action, "remove_member");
+    assert_string_equal(list[0]->target, "https://good.example/u/a");
+    assert_string_equal(list[0]->moderator, "cli:eve");
+    gm_modlog_entries_free(list, n);
+    assert_int_equal(gm_mod_member_remove(f->st, "demo", "https://good.example/u/a", "x",
+                                          &which),
+                     GM_ENOTFOUND);
+    assert_string_equal(which, "member");
+    assert_int_equal(gm_mod_member_remove(f->st, "nope", "https://good.example/u/a", "x",
+                                          &which),
+                     GM_ENOTFOUND);
+    assert_string_equal(which, "community");
+    n = log_of(f, &list);
+    assert_int_equal(n, 1);
+    gm_modlog_entries_free(list, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +371,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_csv_imports_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(silence_versus_suspend, setup, teardown),
         cmocka_unit_test_setup_teardown(moderation_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(community_edit_logs_policy, setup, teardown),
+        cmocka_unit_test_setup_teardown(member_remove_logged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
