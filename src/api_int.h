@@ -89,4 +89,16 @@ gm_err gm_api_block_remove(struct gm_api_call *call);
 gm_err gm_api_blocks_export(struct gm_api_call *call);
 gm_err gm_api_blocks_import(struct gm_api_call *call);
 
+/* api_moderation.c */
+gm_err gm_api_moderation_list(struct gm_api_call *call);
+gm_err gm_api_pending_answer(struct gm_api_call *call);
+gm_err gm_api_held_answer(struct gm_api_call *call);
+gm_err gm_api_ban_add(struct gm_api_call *call);
+gm_err gm_api_ban_remove(struct gm_api_call *call);
+gm_err gm_api_moderator_add(struct gm_api_call *call);
+gm_err gm_api_moderator_remove(struct gm_api_call *call);
+gm_err gm_api_cblock_add(struct gm_api_call *call);
+gm_err gm_api_cblock_remove(struct gm_api_call *call);
+gm_err gm_api_report_act(struct gm_api_call *call);
+
 #endif
