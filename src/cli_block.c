@@ -12,15 +12,6 @@
 
 #define CSV_MAX (16 * 1024 * 1024)
 
-/* Who acts, for the moderation log: the local user running the CLI. */
-static const char *moderator(void)
-{
-    static char who[96];
-    const char *user = getenv("USER");
-    snprintf(who, sizeof who, "cli:%s", user && *user ? user : "admin");
-    return who;
-}
-
 static int usage(void)
 {
     fprintf(stderr, "usage: gemeinde block add DOMAIN [--severity suspend|silence] "
@@ -63,7 +54,7 @@ static int cmd_add(struct gm_store *st, int argc, char **argv)
         }
     }
     size_t removed = 0;
-    gm_err e = gm_mod_block_add(st, &b, moderator(), &removed);
+    gm_err e = gm_mod_block_add(st, &b, gm_cli_moderator(), &removed);
     if (e != GM_OK)
         return fail(e, "block add");
     printf("%s %s", b.severity == GM_BLOCK_SILENCE ? "silenced" : "suspended", b.domain);
@@ -128,7 +119,8 @@ static int cmd_import(struct gm_store *st, const char *path)
         free(text);
         return GM_EXIT_USAGE;
     }
-    gm_err e = gm_mod_block_import(st, text, moderator(), &imported, &removed, err, sizeof err);
+    gm_err e = gm_mod_block_import(st, text, gm_cli_moderator(), &imported, &removed, err,
+                                   sizeof err);
     free(text);
     if (e != GM_OK) {
         fprintf(stderr, "gemeinde block import: %s: %s (nothing imported)\n", path,
@@ -157,7 +149,7 @@ int gm_cli_block(const struct gm_config *cfg, int argc, char **argv)
     if (!strcmp(sub, "add")) {
         rc = cmd_add(st, argc - 1, argv + 1);
     } else if (!strcmp(sub, "remove")) {
-        gm_err e = gm_mod_block_remove(st, argv[1], moderator());
+        gm_err e = gm_mod_block_remove(st, argv[1], gm_cli_moderator());
         if (e == GM_OK)
             printf("unblocked %s\n", argv[1]);
         rc = e == GM_OK ? GM_EXIT_OK : fail(e, "block remove");

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0
- * cli_util.c - what the subcommands share: opening the store with a clear message, and
- * printing JSON results. */
+ * cli_util.c - what the subcommands share: opening the store with a clear message, printing
+ * JSON results, who acts (for the moderation log) and the node's base URL. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gemeinde/cli.h"
+#include "gemeinde/community.h"
 #include "gemeinde/store.h"
 
 int gm_cli_open_store(const struct gm_config *cfg, struct gm_store **st)
@@ -18,6 +20,19 @@ int gm_cli_open_store(const struct gm_config *cfg, struct gm_store **st)
     return GM_EXIT_USAGE;
 }
 
+int gm_cli_open_community(const struct gm_config *cfg, const char *name, struct gm_store **st)
+{
+    int rc = gm_cli_open_store(cfg, st);
+    if (rc != GM_EXIT_OK)
+        return rc;
+    if (gm_community_exists(*st, name) == GM_OK)
+        return GM_EXIT_OK;
+    fprintf(stderr, "gemeinde: community '%s' does not exist\n", name);
+    gm_store_close(*st);
+    *st = NULL;
+    return GM_EXIT_USAGE;
+}
+
 void gm_cli_print_json(json_t *doc)
 {
     char *s = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
@@ -25,4 +40,25 @@ void gm_cli_print_json(json_t *doc)
         puts(s);
     free(s);
     json_decref(doc);
+}
+
+const char *gm_cli_moderator(void)
+{
+    static char who[96];
+    const char *user = getenv("USER");
+    snprintf(who, sizeof who, "cli:%s", user && *user ? user : "admin");
+    return who;
+}
+
+char *gm_cli_base_url(const struct gm_config *cfg)
+{
+    if (!cfg->base_url && cfg->listen_port == 0) {
+        fprintf(stderr, "gemeinde: set base_url in the configuration (or --base-url URL): "
+                        "what this command sends names the community by its public URL\n");
+        return NULL;
+    }
+    char *url = gm_config_base_url(cfg, cfg->listen_port);
+    if (!url)
+        fprintf(stderr, "gemeinde: out of memory\n");
+    return url;
 }

@@ -24,7 +24,10 @@ static void usage(FILE *out)
             "  members NAME --remove ACTOR       end a membership\n"
             "  queue [--json]                    deliveries waiting, retrying; remote hosts\n"
             "  block add DOMAIN [--severity suspend|silence] [--reason T] [--public-comment T]\n"
-            "  block remove DOMAIN | block list [--json] | block import FILE | block export\n\n"
+            "  block remove DOMAIN | block list [--json] | block import FILE | block export\n"
+            "  pin NAME POST-URL | unpin NAME POST-URL   pinned posts (Add/Remove to members)\n"
+            "  pins NAME [--json]                list a community's pinned posts\n"
+            "  remove NAME POST-URL --reason T   take a relayed post back from every member\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -95,6 +98,14 @@ int main(int argc, char **argv)
         rc = gm_cli_queue(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "members")) {
         rc = gm_cli_members(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "pin")) {
+        rc = gm_cli_pin(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "unpin")) {
+        rc = gm_cli_unpin(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "pins")) {
+        rc = gm_cli_pins(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "remove")) {
+        rc = gm_cli_remove(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "community")) {
         rc = gm_cli_community(&cfg, argc - 2, argv + 2);
     } else {

@@ -166,7 +166,8 @@ static void silence_versus_suspend(void **state)
 }
 
 /* Every block operation is in the log, newest first, node-wide entries in every community's
- * log, with the private note kept; the public page shows the rest, escaped, and never the note. */
+ * log, with the private note kept; the public page shows the rest, escaped (in JSON too: \u003c),
+ * and never the note. */
 static void moderation_log(void **state)
 {
     struct tu_store *f = *state;
@@ -214,6 +215,8 @@ static void moderation_log(void **state)
             json_t *first = json_array_get(json_object_get(doc, "entries"), 0);
             assert_string_equal(tu_jstr(first, "action"), "unblock");
             assert_string_equal(tu_jstr(first, "scope"), "node");
+            json_t *second = json_array_get(json_object_get(doc, "entries"), 1);
+            assert_string_equal(tu_jstr(second, "reason"), "spam <script>x</script>");
             json_decref(doc);
         }
         gm_http_resp_clear(&resp);
