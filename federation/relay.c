@@ -101,6 +101,29 @@ static int relayable_type(const char *type)
     return 0;
 }
 
+/* Store `doc` as outbox entry `seq` of `community`, mark `relayed_id` (may be NULL) as relayed,
+ * and queue the fan-out job {"seq": seq, ...`job_extra`}. */
+static gm_err store_and_queue(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                              uint64_t seq, json_t *doc, const char *relayed_id,
+                              const char *job_extra)
+{
+    char job[160];
+    int len = snprintf(job, sizeof job, "{\"seq\":%llu%s}", (unsigned long long)seq,
+                       job_extra ? job_extra : "");
+    if (len < 0 || (size_t)len >= sizeof job)
+        return GM_EINVAL;
+    char *json = json_dumps(doc, JSON_COMPACT);
+    gm_err e = json ? gm_outbox_put(txn, community, seq, json) : GM_ENOMEM;
+    if (e == GM_OK && relayed_id)
+        e = gm_relayed_put(txn, community, relayed_id, seq);
+    if (e == GM_OK)
+        e = gm_queue_push(txn, community, GM_RELAY_FANOUT, job, ctx->now);
+    if (e == GM_OK)
+        ctx->queued++;
+    free(json);
+    return e;
+}
+
 /* Write Announce number N of `community` for `activity`, mark `relayed_id` (may be NULL) as
  * relayed, and queue the fan-out job {"seq": N, ...`job_extra`}. */
 static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
@@ -122,17 +145,8 @@ static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char 
                             "https://www.w3.org/ns/activitystreams", "id", id, "type", "Announce",
                             "actor", actor, "object", activity, "to", AS_PUBLIC, "cc", followers,
                             "published", published);
-    char *json = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    char job[128];
-    snprintf(job, sizeof job, "{\"seq\":%llu%s}", (unsigned long long)seq,
-             job_extra ? job_extra : "");
-    e = json ? gm_outbox_put(txn, community, seq, json) : GM_ENOMEM;
-    if (e == GM_OK && relayed_id)
-        e = gm_relayed_put(txn, community, relayed_id, seq);
-    if (e == GM_OK)
-        e = gm_queue_push(txn, community, GM_RELAY_FANOUT, job, ctx->now);
+    e = doc ? store_and_queue(txn, ctx, community, seq, doc, relayed_id, job_extra) : GM_ENOMEM;
     if (e == GM_OK) {
-        ctx->queued++;
         if (relayed_id)
             gm_info("relay: %s announces %s as %s", community, relayed_id, id);
         else
@@ -140,9 +154,31 @@ static gm_err announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char 
                     json_string_value(json_object_get(activity, "type")),
                     json_string_value(json_object_get(activity, "id")), id);
     }
-    free(json);
     json_decref(doc);
     return e;
+}
+
+gm_err gm_relay_announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                         json_t *activity, const char *job_extra)
+{
+    return announce(txn, ctx, community, activity, NULL, job_extra);
+}
+
+gm_err gm_relay_publish(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                        json_t *activity, const char *job_extra, uint64_t *seq)
+{
+    uint64_t n;
+    gm_err e = gm_outbox_next(txn, community, &n);
+    if (e == GM_OK)
+        e = store_and_queue(txn, ctx, community, n, activity, NULL, job_extra);
+    if (e != GM_OK)
+        return e;
+    gm_info("relay: %s publishes the %s %s as outbox entry %llu", community,
+            json_string_value(json_object_get(activity, "type")),
+            json_string_value(json_object_get(activity, "id")), (unsigned long long)n);
+    if (seq)
+        *seq = n;
+    return GM_OK;
 }
 
 /* Is this Create for `community` at all, and not stopped by a block, a ban or a relay
@@ -155,7 +191,8 @@ static int for_community(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
     uint64_t seq;
     snprintf(url, sizeof url, "%s/c/%s", ctx->base_url, community);
     const char *reply_to = ref_id(json_object_get(obj, "inReplyTo"));
-    int in_thread = reply_to && gm_relayed_get(txn, community, reply_to, &seq) == GM_OK;
+    int in_thread = reply_to && gm_relayed_get(txn, community, reply_to, &seq) == GM_OK &&
+                    gm_relayed_deleted(txn, community, reply_to) != GM_OK; /* removed: closed */
     *addressed = addressed_to(create, obj, url);
     if (!*addressed && !in_thread)
         return 0;
@@ -345,11 +382,18 @@ static char *undo_shape(struct gm_txn *txn, const char *community, json_t *annou
     return s;
 }
 
+/* What each kind of destination gets: group-aware servers up to two bodies, microblogs one
+ * (NULL: nothing). */
+struct shapes {
+    const char *group[2];
+    const char *micro;
+};
+
 /* One delivery per distinct inbox (a shared inbox once, across all batches), shaped by the
  * destination software. */
 static gm_err queue_each(struct gm_txn *txn, const char *community, uint64_t seq,
-                         struct gm_member **members, size_t n, const char *full,
-                         const char *micro, size_t *queued)
+                         struct gm_member **members, size_t n, const struct shapes *s,
+                         size_t *queued, size_t *inboxes)
 {
     int64_t now = (int64_t)time(NULL);
     gm_err e = GM_OK;
@@ -368,43 +412,70 @@ static gm_err queue_each(struct gm_txn *txn, const char *community, uint64_t seq
         struct gm_host h = {0};
         if (gm_fetch_authority(dest, host, sizeof host) == GM_OK)
             gm_host_get(txn, host, &h);
-        const char *body = gm_host_group_aware(h.software) ? full : micro;
-        if (!body) /* nothing this destination can read (a vote or an edit, for a microblog) */
-            continue;
-        e = gm_queue_push(txn, community, dest, body, now);
-        if (e == GM_OK)
-            (*queued)++;
+        int group = gm_host_group_aware(h.software);
+        const char *const *bodies = group ? s->group : &s->micro;
+        size_t nb = group ? 2 : 1;
+        if (bodies[0])
+            (*inboxes)++;
+        for (size_t b = 0; e == GM_OK && b < nb; b++) {
+            if (!bodies[b]) /* nothing this destination can read (a vote, for a microblog) */
+                continue;
+            e = gm_queue_push(txn, community, dest, bodies[b], now);
+            if (e == GM_OK)
+                (*queued)++;
+        }
     }
     return e;
+}
+
+/* The bodies of fan-out job `job` whose outbox entry is `full` (parsed: `entry`). A body made
+ * here lands in *owned (the caller frees it). GM_ESTORE when an entry the job names is missing. */
+static gm_err shape_job(struct gm_txn *txn, const char *community, json_t *job, json_t *entry,
+                        const char *full, struct shapes *s, char **owned)
+{
+    json_int_t undo = json_integer_value(json_object_get(job, "undo"));
+    int plain = json_integer_value(json_object_get(job, "plain")) > 0;
+    int undo_all = json_integer_value(json_object_get(job, "undo_all")) > 0;
+    int group_only = json_object_get(job, "only") != NULL;
+    *s = (struct shapes){.group = {full, NULL}};
+    if (plain) { /* the entry as it is, for everyone */
+        s->micro = full;
+        return GM_OK;
+    }
+    if (group_only)
+        return GM_OK;
+    if (undo > 0) { /* the Undo of Announce `undo`; for everyone with undo_all */
+        s->micro = *owned = undo_shape(txn, community, entry, (uint64_t)undo);
+        if (undo_all)
+            s->group[0] = *owned, s->group[1] = full;
+    } else {
+        s->micro = *owned = micro_shape(entry);
+    }
+    return s->micro ? GM_OK : GM_ESTORE;
 }
 
 gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *community,
                        const char *activity, size_t *queued, char **next_job)
 {
-    json_t *job = json_loads(activity, 0, NULL), *announce_doc = NULL;
+    json_t *job = json_loads(activity, 0, NULL), *entry = NULL;
     json_int_t seq = json_integer_value(json_object_get(job, "seq"));
-    json_int_t undo = json_integer_value(json_object_get(job, "undo"));
     const char *after = json_string_value(json_object_get(job, "after"));
-    int group_only = json_object_get(job, "only") != NULL;
-    char *full = NULL, *micro = NULL;
+    char *full = NULL, *owned = NULL;
     struct gm_member **members = NULL;
-    size_t n = 0;
+    struct shapes shapes;
+    size_t n = 0, inboxes = 0;
     gm_err e = seq > 0 ? gm_outbox_get(txn, community, (uint64_t)seq, &full) : GM_EINVAL;
     (void)base_url;
     *queued = 0;
     *next_job = NULL;
-    if (e == GM_OK && !(announce_doc = json_loads(full, 0, NULL)))
+    if (e == GM_OK && !(entry = json_loads(full, 0, NULL)))
         e = GM_ESTORE;
-    if (e == GM_OK && !group_only) {
-        micro = undo > 0 ? undo_shape(txn, community, announce_doc, (uint64_t)undo)
-                         : micro_shape(announce_doc);
-        if (!micro)
-            e = GM_ESTORE;
-    }
+    if (e == GM_OK)
+        e = shape_job(txn, community, job, entry, full, &shapes, &owned);
     if (e == GM_OK)
         e = gm_member_page(txn, community, after, GM_RELAY_BATCH, &members, &n);
     if (e == GM_OK)
-        e = queue_each(txn, community, (uint64_t)seq, members, n, full, micro, queued);
+        e = queue_each(txn, community, (uint64_t)seq, members, n, &shapes, queued, &inboxes);
     if (e == GM_OK && n == GM_RELAY_BATCH) { /* more members: continue in a later batch */
         json_object_set_new(job, "after", json_string(members[n - 1]->actor));
         if (!(*next_job = json_dumps(job, JSON_COMPACT)))
@@ -414,15 +485,15 @@ gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *com
     }
     if (e == GM_OK)
         gm_info("relay: %s announce %lld fanned out to %zu inboxes (%zu members)%s", community,
-                (long long)seq, *queued, n, *next_job ? ", more to come" : "");
+                (long long)seq, inboxes, n, *next_job ? ", more to come" : "");
     if (e != GM_OK) {
         free(*next_job);
         *next_job = NULL;
     }
     gm_members_free(members, n);
     free(full);
-    free(micro);
-    json_decref(announce_doc);
+    free(owned);
+    json_decref(entry);
     json_decref(job);
     return e;
 }

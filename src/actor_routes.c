@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * actor_routes.c - serve our actors: load the community in a short read transaction, release
- * it, then render. Collections are empty until membership and relaying exist; their counts come
- * from storage so they stay true as those features land. */
+ * it, then render. Collections come from storage: the outbox (paged), the members
+ * (a count, and the list when the community shows it), the pinned posts (featured). */
 #include "gemeinde/actor_routes.h"
 
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include "gemeinde/community.h"
 #include "gemeinde/html_community.h"
 #include "gemeinde/members.h"
+#include "gemeinde/pins.h"
 #include "gemeinde/relay_store.h"
 
 /* The community named by the path, and its member count (members may be NULL). */
@@ -57,25 +58,6 @@ gm_err gm_actor_get_group(struct gm_app *app, const struct gm_http_req *req,
     }
     gm_community_free(c);
     return e == GM_OK ? vary_accept(resp) : e;
-}
-
-/* A collection that shows its size only (items come with the relay and pinning features;
- * follower lists stay hidden, as Mastodon allows). */
-static gm_err counted_collection(struct gm_app *app, const struct gm_http_req *req,
-                                 struct gm_http_resp *resp, const char *suffix, int count_members)
-{
-    struct gm_community *c;
-    size_t members = 0;
-    gm_err e = load(app, req, resp, &c, count_members ? &members : NULL);
-    if (e != GM_OK)
-        return e;
-    char *id = gm_actor_url(app, c->name, suffix);
-    gm_community_free(c);
-    if (!id)
-        return GM_ENOMEM;
-    e = gm_http_resp_json(resp, gm_actor_collection_json(id, members, NULL), GM_AP_CONTENT_TYPE);
-    free(id);
-    return e;
 }
 
 /* A positive decimal number, or 0. */
@@ -224,10 +206,40 @@ gm_err gm_actor_get_followers(struct gm_app *app, const struct gm_http_req *req,
     return gm_http_resp_json(resp, doc, GM_AP_CONTENT_TYPE);
 }
 
+/* The pinned posts, newest first, by id. */
 gm_err gm_actor_get_featured(struct gm_app *app, const struct gm_http_req *req,
                              struct gm_http_resp *resp)
 {
-    return counted_collection(app, req, resp, "/featured", 0);
+    struct gm_community *c;
+    struct gm_txn *txn;
+    json_t *pins = NULL, *items = json_array(), *pin;
+    size_t i;
+    gm_err e = items ? load(app, req, resp, &c, NULL) : GM_ENOMEM;
+    if (e != GM_OK) {
+        json_decref(items);
+        return e;
+    }
+    char *id = gm_actor_url(app, c->name, "/featured");
+    gm_community_free(c);
+    if (!id)
+        e = GM_ENOMEM;
+    else if ((e = gm_txn_begin(app->st, false, &txn)) == GM_OK) {
+        e = gm_pin_list(txn, req->param, &pins);
+        gm_txn_abort(txn);
+    }
+    json_array_foreach(pins, i, pin)
+    {
+        if (json_array_append(items, json_object_get(pin, "object")) != 0)
+            e = GM_ENOMEM;
+    }
+    json_decref(pins);
+    if (e == GM_OK)
+        e = gm_http_resp_json(resp, gm_actor_collection_json(id, json_array_size(items), items),
+                              GM_AP_CONTENT_TYPE);
+    else
+        json_decref(items);
+    free(id);
+    return e;
 }
 
 gm_err gm_actor_get_instance(struct gm_app *app, const struct gm_http_req *req,

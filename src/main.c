@@ -32,7 +32,10 @@ static void usage(FILE *out)
             "  mod NAME [list|add WHO|remove WHO] moderators (remote accounts)\n"
             "  inbox NAME [--json]               direct messages to the community\n"
             "  reports NAME [--all] [--json]     a community's reports (open ones by default)\n"
-            "  reports NAME resolve|dismiss ID [--note TEXT] | reports NAME forward ID\n\n"
+            "  reports NAME resolve|dismiss ID [--note TEXT] | reports NAME forward ID\n"
+            "  pin NAME POST-URL | unpin NAME POST-URL   pinned posts (Add/Remove to members)\n"
+            "  pins NAME [--json]                list a community's pinned posts\n"
+            "  remove NAME POST-URL --reason T   take a relayed post back from every member\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -109,6 +112,14 @@ int main(int argc, char **argv)
         rc = gm_cli_reports(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "members")) {
         rc = gm_cli_members(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "pin")) {
+        rc = gm_cli_pin(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "unpin")) {
+        rc = gm_cli_unpin(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "pins")) {
+        rc = gm_cli_pins(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "remove")) {
+        rc = gm_cli_remove(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "community")) {
         rc = gm_cli_community(&cfg, argc - 2, argv + 2);
     } else {

@@ -48,6 +48,26 @@ static json_t *as_json(struct gm_modlog_entry **list, size_t n)
     return items;
 }
 
+/* `doc` (stolen) as compact JSON with <, > and & written as \u escapes, so the reasons
+ * moderators typed are inert even where the JSON is mistaken for HTML. */
+static gm_err html_safe_json(json_t *doc, char **out, size_t *len)
+{
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text)
+        return GM_ENOMEM;
+    struct gm_buf b;
+    gm_buf_init(&b, 4 * 1024 * 1024);
+    for (const char *p = text; *p; p++) {
+        if (*p == '<' || *p == '>' || *p == '&')
+            gm_buf_printf(&b, "\\u%04x", (unsigned)*p);
+        else
+            gm_buf_append(&b, p, 1);
+    }
+    free(text);
+    return gm_buf_take(&b, out, len);
+}
+
 static gm_err as_html(const struct gm_community *c, struct gm_modlog_entry **list, size_t n,
                       char **html, size_t *len)
 {
@@ -103,9 +123,13 @@ gm_err gm_modlog_get(struct gm_app *app, const struct gm_http_req *req,
     if (e == GM_ENOTFOUND)
         resp->error = "no such community";
     if (e == GM_OK && gm_http_wants_activity_json(req)) {
-        e = gm_http_resp_json(resp, json_pack("{s:s, s:o}", "community", c->name, "entries",
-                                              as_json(list, n)),
-                              "application/json");
+        char *json;
+        size_t len;
+        e = html_safe_json(json_pack("{s:s, s:o}", "community", c->name, "entries",
+                                     as_json(list, n)),
+                           &json, &len);
+        if (e == GM_OK)
+            gm_http_resp_take(resp, json, len, "application/json");
     } else if (e == GM_OK) {
         char *html;
         size_t len;

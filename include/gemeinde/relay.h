@@ -34,12 +34,29 @@ gm_err gm_relay_announce_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
  * announced again. Anything else: GM_OK, nothing written. */
 gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 
+/* Announce `activity` (borrowed; embedded whole) as the next entry of the community's outbox
+ * and queue its fan-out job with `job_extra` (NULL, or more job members as JSON text starting
+ * with a comma, e.g. ",\"undo\":3,\"undo_all\":1"), inside `txn`. */
+gm_err gm_relay_announce(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                         json_t *activity, const char *job_extra);
+
+/* Store `activity` (borrowed; sent as it is, e.g. an Add or Remove by the community) as the next
+ * entry of the community's outbox and queue its fan-out job with `job_extra` (",\"plain\":1"
+ * to send it unchanged to every member's inbox). GM_OK: *seq (may be NULL) is its number. */
+gm_err gm_relay_publish(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                        json_t *activity, const char *job_extra, uint64_t *seq);
+
 /* Members expanded per transaction: a large audience is fanned out in background batches. */
 #define GM_RELAY_BATCH 1000
 
-/* Expand the next batch of fan-out job `activity` ({"seq": N}, with "only":"group" or
- * "undo": M for follow-ups, and "after": the last member done) of `community` into deliveries,
- * inside `txn`. Destination inboxes are deduplicated across batches.
+/* Expand the next batch of fan-out job `activity` of `community` into deliveries, inside `txn`.
+ * The job is {"seq": N} (outbox entry N: group-aware servers get it whole, microblogs an
+ * Announce of the object id), with "after": the last member done, and options:
+ *   "only":"group"  microblogs get nothing (votes, edits);
+ *   "undo":M        microblogs get an Undo of Announce M instead (the boost disappears);
+ *   "undo_all":1    with "undo": group-aware servers get that Undo too, then entry N;
+ *   "plain":1       everyone gets entry N unchanged (Add, Remove by the community).
+ * Destination inboxes are deduplicated across batches.
  * GM_OK: *queued deliveries were queued, and *next_job is the job for the next batch (a new
  * string) or NULL when the fan-out is complete. */
 gm_err gm_relay_expand(struct gm_txn *txn, const char *base_url, const char *community,

@@ -168,7 +168,8 @@ static void silence_versus_suspend(void **state)
 }
 
 /* Every block operation is in the log, newest first, node-wide entries in every community's
- * log, with the private note kept; the public page shows the rest, escaped, and never the note. */
+ * log, with the private note kept; the public page shows the rest, escaped (in JSON too: \u003c),
+ * and never the note. */
 static void moderation_log(void **state)
 {
     struct tu_store *f = *state;
