@@ -92,6 +92,17 @@ static int addressed_to(json_t *act, json_t *obj, const char *url)
     return mentions(obj, url);
 }
 
+/* A direct message names the community in `to` ("private mention": Mastodon, Misskey, Pleroma
+ * put the mentioned accounts there). A followers-only post that mentions the community has it
+ * in `cc` only: it is private, not a message to the moderators. */
+static int direct_to(json_t *act, json_t *obj, const struct gm_rules_ctx *ctx,
+                     const char *community)
+{
+    char url[600];
+    snprintf(url, sizeof url, "%s/c/%s", ctx->base_url, community);
+    return field_has(act, "to", url) || field_has(obj, "to", url);
+}
+
 static int relayable_type(const char *type)
 {
     static const char *const types[] = {"Note", "Article", "Page", "Question", "Event"};
@@ -183,9 +194,8 @@ gm_err gm_relay_publish(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char
 
 /* Is this Create for `community` at all, and not stopped by a block, a ban or a relay
  * before? *silenced is set for a silenced domain. Logs why not when it was meant for it. */
-static int for_community(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
-                         const char *community, json_t *create, json_t *obj,
-                         const char *object_id, int *addressed, int *silenced)
+static int for_community(struct gm_txn *txn, const struct gm_rules_ctx *ctx, const char *community,
+                         json_t *create, json_t *obj, const char *object_id, int *silenced)
 {
     char url[600];
     uint64_t seq;
@@ -193,8 +203,7 @@ static int for_community(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
     const char *reply_to = ref_id(json_object_get(obj, "inReplyTo"));
     int in_thread = reply_to && gm_relayed_get(txn, community, reply_to, &seq) == GM_OK &&
                     gm_relayed_deleted(txn, community, reply_to) != GM_OK; /* removed: closed */
-    *addressed = addressed_to(create, obj, url);
-    if (!*addressed && !in_thread)
+    if (!addressed_to(create, obj, url) && !in_thread)
         return 0;
     enum gm_block_severity sev = GM_BLOCK_SILENCE, sev2 = GM_BLOCK_SILENCE;
     int b1 = gm_cblock_severity_url(txn, community, object_id, &sev) == GM_OK;
@@ -230,11 +239,11 @@ static gm_err relay_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, const cha
 {
     json_t *doc = arg, *obj = json_object_get(doc, "object");
     const char *object_id = json_string_value(json_object_get(obj, "id"));
-    int addressed = 0, silenced = 0;
-    if (!for_community(txn, ctx, community, doc, obj, object_id, &addressed, &silenced))
+    int silenced = 0;
+    if (!for_community(txn, ctx, community, doc, obj, object_id, &silenced))
         return GM_OK;
     if (!is_public(doc, obj)) { /* a direct message to the community, or private: never relayed */
-        if (addressed)
+        if (direct_to(doc, obj, ctx, community))
             return gm_dm_on_message(txn, ctx, community, doc, obj);
         gm_info("relay: %s: %s is not public, acknowledged and not relayed", community, object_id);
         return GM_OK;

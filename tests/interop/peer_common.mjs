@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Shared pieces of the Fedify interop peers (used by follow_peer.mjs): TAP-like reporting,
-// the loopback guard, a hard timeout, Fedify's document loader restricted to loopback and
-// preloaded contexts, a node:http <-> Web Request adapter, and startPeer(), which runs one
-// Fedify federation serving one Person on its own loopback address.
+// Shared pieces of the Fedify interop peers (follow_peer.mjs, relay_peer.mjs,
+// moderation_peer.mjs): TAP-like reporting, the loopback guard, a hard timeout, Fedify's document
+// loader restricted to loopback and preloaded contexts, a node:http <-> Web Request adapter,
+// startPeer(), which runs one Fedify federation serving one Person on its own loopback address,
+// and the bookkeeping a peer script needs around it: what the inbox listeners were given
+// (activityLog), what the daemon POSTed (daemonPosts, checkDaemonPost), sending to the
+// community (communitySender) and running the gemeinde CLI (cliRunner). moderation_peer.mjs
+// uses these; follow_peer.mjs and relay_peer.mjs still have their own, older copies.
 //
 // Nothing here contacts anything but loopback addresses.
 
@@ -16,9 +20,11 @@ import {
   preloadedContexts,
 } from "@fedify/fedify";
 import { Endpoints, Person } from "@fedify/fedify/vocab";
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { isIP } from "node:net";
-import { inspect } from "node:util";
+import { inspect, promisify } from "node:util";
 
 export const AP_TYPE = "application/activity+json";
 
@@ -362,5 +368,142 @@ export async function startPeer({
     keyId: (await ctx.getActorKeyPairs(identifier))[0].keyId,
     requests,
     server,
+  };
+}
+
+// ---- what the peers' inbox listeners were given -----------------------------------------
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+// A record of what Fedify's inbox listeners were given (they run only for verified
+// activities). record(entry) appends one ({ peer, activity, ... , at }); waitUntil(cond, ms)
+// resolves true as soon as cond() holds (checked now and after every record), or cond() after ms.
+export function activityLog() {
+  const received = [];
+  const waiters = [];
+  function record(entry) {
+    received.push({ at: performance.now(), ...entry });
+    for (const w of waiters.splice(0)) if (!w()) waiters.push(w);
+  }
+  function waitUntil(cond, ms) {
+    if (cond()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = waiters.indexOf(check);
+        if (i >= 0) waiters.splice(i, 1);
+        resolve(cond());
+      }, ms);
+      function check() {
+        if (!cond()) return false;
+        clearTimeout(timer);
+        resolve(true);
+        return true;
+      }
+      waiters.push(check);
+    });
+  }
+  return { received, record, waitUntil };
+}
+
+// ---- what the daemon POSTed to a peer ---------------------------------------------------
+
+// The POSTs a peer's server got from the daemon (its User-Agent), each with `json` (the parsed
+// body, or null).
+export function daemonPosts(peer) {
+  const posts = peer.requests.filter((r) => r.method === "POST" && (r.headers?.get("user-agent") ?? "").startsWith("gemeinde/"));
+  for (const r of posts) if (!("json" in r)) r.json = parseJson(r.body);
+  return posts;
+}
+
+// Checks one of the daemon's POSTs as the peer's server received it: Fedify answered 202 (it
+// verified the signature); a draft-cavage rsa-sha256 Signature by `communityKey` over
+// (request-target) host date digest (or RFC 9421 by that key); a Digest that matches the body;
+// Content-Type activity+json; User-Agent gemeinde/VERSION (+ORIGIN).
+export async function checkDaemonPost(label, raw, { communityKey, origin }) {
+  // Fedify calls the listener before it answers: wait (briefly) for the answer to be recorded
+  for (let i = 0; i < 200 && raw.status == null; i++) await sleep(10);
+  ok(raw.status === 202, `${label} Fedify's inbox answered the daemon's POST to ${raw.path} with ${raw.status}`, raw.responseText);
+  const sig = parseCavageSignature(raw.headers.get("signature"));
+  const cavage = sig.keyId === communityKey && sig.algorithm === "rsa-sha256" && sig.headers === "(request-target) host date digest";
+  const rfc9421 = (raw.headers.get("signature-input") ?? "").includes(`keyid="${communityKey}"`);
+  const digestOk = raw.headers.get("digest") === `SHA-256=${createHash("sha256").update(raw.body).digest("base64")}`;
+  const uaRe = new RegExp(`^gemeinde/\\S+ \\(\\+${origin.replace(/[.]/g, "\\.")}\\)$`);
+  ok(
+    (cavage || rfc9421) && digestOk && (raw.headers.get("content-type") ?? "").startsWith(AP_TYPE) && uaRe.test(raw.headers.get("user-agent") ?? ""),
+    `${label} signed by ${communityKey} (${cavage ? "draft-cavage rsa-sha256" : rfc9421 ? "RFC 9421" : "?"}), Digest matches the body, Content-Type ${AP_TYPE}, User-Agent gemeinde/…`,
+    `\n${sigHeaders(raw.headers)}`,
+  );
+}
+
+// Every request a peer's server received (bodies shortened), and `extra` lines (such as
+// Fedify's log), as # comments, for a failed check.
+export function showPeer(peer, extra = []) {
+  const cut = (t, n) => (t.length > n ? `${t.slice(0, n)}… (${t.length} chars)` : t);
+  const lines = peer.requests.map(
+    (r) =>
+      `${r.method} ${r.path} -> ${r.status} ${cut(r.responseText.trim(), 100)}${
+        r.method === "POST" ? `\n  ${sigHeaders(r.headers).replace(/\n/g, "\n  ")}\n  body: ${cut(r.body, 600)}` : ""
+      }`,
+  );
+  note(`requests ${peer.identifier}'s Fedify server received:\n${lines.join("\n") || "(none)"}`);
+  if (extra.length) note(extra.join("\n"));
+}
+
+// ---- sending to the community, running the CLI ------------------------------------------
+
+// Returns send(label, peer, activity, { expect, status, shared }): sends the activity with
+// Fedify's ctx.sendActivity() (immediate) to the community's inbox (shared: the daemon's shared
+// inbox) and checks the daemon's last answer: `status` (default 202) and, for 202, the JSON
+// {"status": expect} (default "accepted"). `outgoing` is recordOutgoing()'s array, `target`
+// parseTarget()'s result. Resolves { post (the last POST's record, or null), at, error }.
+export function communitySender({ outgoing, target }) {
+  const community = { id: target.community, inboxId: target.inbox, endpoints: { sharedInbox: target.sharedInbox } };
+  return async function send(label, peer, activity, { expect = "accepted", status = 202, shared = false } = {}) {
+    const from = outgoing.length;
+    const t0 = performance.now();
+    let error = null;
+    try {
+      await peer.ctx.sendActivity({ identifier: peer.identifier }, community, activity, {
+        immediate: true,
+        ...(shared ? { preferSharedInbox: true } : {}),
+      });
+    } catch (e) {
+      error = e;
+    }
+    const ms = Math.round(performance.now() - t0);
+    const url = (shared ? target.sharedInbox : target.inbox).href;
+    const posts = outgoing.slice(from).filter((o) => o.method === "POST" && o.url === url);
+    const last = posts.at(-1) ?? null;
+    const knocks = posts.map((o) => `${o.scheme} -> ${o.status}`).join(", ");
+    // Fedify's sendActivity() throws when the answer is not 2xx: expected for a refusal
+    const good = status === 202 ? error == null && last?.status === 202 && parseJson(last.text)?.status === expect : last?.status === status;
+    ok(
+      good,
+      `${label} -> POST ${new URL(url).pathname} ${last?.status ?? "nothing sent"} ${last?.text ?? ""} (${ms} ms) [${knocks}]`,
+      error && status === 202 ? `Fedify: ${errText(error)}` : status === 202 ? `expected 202 {"status":"${expect}"}` : `expected ${status}`,
+    );
+    if (!good && last) note(`what Fedify sent:\n${last.body}`);
+    return { post: last, at: t0, error };
+  };
+}
+
+// Returns gemeinde(...args): runs GEMEINDE_BINARY -c CONFIG args (10 s limit) and resolves
+// { code, stdout, stderr }.
+export function cliRunner(gm, conf, signal) {
+  return async (...args) => {
+    try {
+      const { stdout, stderr } = await promisify(execFile)(gm, ["-c", conf, ...args], { timeout: 10_000, signal });
+      return { code: 0, stdout, stderr };
+    } catch (e) {
+      return { code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? errText(e) };
+    }
   };
 }

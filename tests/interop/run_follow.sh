@@ -19,8 +19,8 @@ started=$(date +%s%N)
 result=$?
 echo "# peer script took $(( ($(date +%s%N) - started) / 1000000 )) ms"
 # What the daemon logged: both follows and alice's leaving, and no delivery problem.
-gm_interop_expect_log "rules: http://127.0.0.2:[0-9]*/users/alice follows interop" \
-  "rules: http://127.0.0.3:[0-9]*/users/bob follows interop" \
+gm_interop_expect_log "membership: http://127.0.0.2:[0-9]*/users/alice joins interop" \
+  "membership: http://127.0.0.3:[0-9]*/users/bob joins interop" \
   "rules: http://127.0.0.2:[0-9]*/users/alice left interop"
 gm_interop_no_delivery_problems
 gm_interop_finish

@@ -22,14 +22,14 @@ echo "# peer script took $(( ($(date +%s%N) - started) / 1000000 )) ms"
 # What the daemon logged (info level): the follows, carol's NodeInfo, why the followers-only
 # post and dave's post were not relayed, the fan-outs (3 members, then 2 after bob left), and
 # no delivery that failed, was dropped, retried or knocked twice.
-gm_interop_expect_log "rules: http://127.0.0.2:[0-9]*/users/alice follows interop" \
-  "rules: http://127.0.0.3:[0-9]*/users/bob follows interop" \
-  "rules: http://127.0.0.4:[0-9]*/users/carol follows interop" \
+gm_interop_expect_log "membership: http://127.0.0.2:[0-9]*/users/alice joins interop" \
+  "membership: http://127.0.0.3:[0-9]*/users/bob joins interop" \
+  "membership: http://127.0.0.4:[0-9]*/users/carol joins interop" \
   "rules: http://127.0.0.3:[0-9]*/users/bob left interop" \
   "nodeinfo: 127.0.0.4:[0-9]* runs lemmy" \
   "nodeinfo: 127.0.0.2:[0-9]* runs (unknown)" \
   "relay: interop: http://127.0.0.2:[0-9]*/notes/[0-9a-f-]* is not public, acknowledged and not relayed" \
-  "relay: interop: http://127.0.0.5:[0-9]*/users/dave is not a member, http://127.0.0.5:[0-9]*/notes/[0-9a-f-]* not relayed" \
+  "relay: interop: http://127.0.0.5:[0-9]*/notes/[0-9a-f-]* by http://127.0.0.5:[0-9]*/users/dave dropped (posting: members only)" \
   "relay: interop announces http://127.0.0.3:[0-9]*/notes/[0-9a-f-]* as .*/c/interop/announces/2" \
   "relay: interop announce 1 fanned out to 3 inboxes (3 members)" \
   "relay: interop announce 3 fanned out to 2 inboxes (2 members)"

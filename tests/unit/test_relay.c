@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "gemeinde/community.h"
+#include "gemeinde/dm_commands.h"
 #include "gemeinde/hosts.h"
 #include "gemeinde/members.h"
 #include "gemeinde/queue.h"
@@ -85,6 +86,16 @@ static size_t outbox_len(struct tu_store *f)
     return n;
 }
 
+/* Messages in the moderator inbox of demo. */
+static size_t modinbox_len(struct tu_store *f)
+{
+    json_t *page = NULL;
+    assert_int_equal(gm_dm_inbox(f->txn, "demo", 0, 100, &page), GM_OK);
+    size_t n = json_array_size(page);
+    json_decref(page);
+    return n;
+}
+
 static void which_creates_are_relayed(void **state)
 {
     struct tu_store *f = *state;
@@ -98,9 +109,12 @@ static void which_creates_are_relayed(void **state)
     /* a single Mention tag as an object, not an array (as Fedify sends it): relayed */
     assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "2b", "[\"" PUBLIC "\"]", "[]",
                                                     ",\"tag\":{\"type\":\"Mention\",\"href\":\"" DEMO "\"}")), 1);
-    /* followers-only and direct: acknowledged, not relayed */
+    /* followers-only and direct: acknowledged, not relayed; only the direct message (the
+     * community in `to`) goes to the moderator inbox */
     assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "3", "[\"" ALICE "/followers\"]", "[\"" DEMO "\"]", "")), 0);
+    assert_int_equal(modinbox_len(f), 0);
     assert_int_equal(apply(f, "demo", ALICE, create(ALICE, "4", "[\"" DEMO "\"]", "[]", "")), 0);
+    assert_int_equal(modinbox_len(f), 1);
     /* not a member */
     assert_int_equal(apply(f, "demo", EVE, create(EVE, "5", "[\"" PUBLIC "\"]", "[\"" DEMO "\"]", "")), 0);
     /* not addressed to the community */
