@@ -21,6 +21,9 @@
 #include "gemeinde/members.h"
 #include "gemeinde/membership.h"
 #include "gemeinde/notify.h"
+#include "gemeinde/pins.h"
+#include "gemeinde/removal.h"
+#include "gemeinde/reports.h"
 #include "gemeinde/post_policy.h"
 #include "gemeinde/relay_store.h"
 #include "gemeinde/remote.h"
@@ -231,6 +234,36 @@ static gm_err cmd_block(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char
     return e == GM_EINVAL ? GM_OK : e;
 }
 
+/* remove POST-URL reason / pin POST-URL / unpin POST-URL */
+static gm_err cmd_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
+                       const char *word, const char *args, struct reply *r)
+{
+    char url[600];
+    const char *p = args;
+    int remove = !strcmp(word, "remove");
+    if (!next_word(&p, url, sizeof url) || !is_url(url) || (remove && !*rest(p))) {
+        say(r, remove ? "Usage: remove POST-URL reason" : "Usage: %s POST-URL", word);
+        return GM_OK;
+    }
+    gm_err e = remove            ? gm_post_remove(txn, ctx, community, url, ctx->actor, rest(p))
+               : word[0] == 'p' ? gm_pin_add(txn, ctx, community, url, ctx->actor)
+                                : gm_pin_remove(txn, ctx, community, url, ctx->actor);
+    if (e == GM_OK)
+        say(r, remove ? "Removed %s: every member's server was told."
+            : word[0] == 'p' ? "Pinned %s." : "Unpinned %s.", url);
+    else if (e == GM_ENOTFOUND)
+        say(r, "%s: this community never relayed that post%s.", url,
+            word[0] == 'u' ? ", or it is not pinned" : "");
+    else if (e == GM_EEXISTS)
+        say(r, "%s: %s already.", url, remove ? "removed" : "pinned");
+    else if (e == GM_ETOOBIG || e == GM_EINVAL)
+        say(r, "%s", remove ? "The reason is too long (at most 1000 bytes)."
+                            : "Too many pinned posts: unpin one first.");
+    else
+        return e;
+    return GM_OK;
+}
+
 static gm_err cmd_stats(struct gm_txn *txn, const char *community, struct reply *r)
 {
     size_t members = 0, pending = 0, held = 0, mods = 0, relayed = 0;
@@ -243,9 +276,14 @@ static gm_err cmd_stats(struct gm_txn *txn, const char *community, struct reply 
         e = gm_ckv_count(txn, GM_CKV_MODERATORS, community, &mods);
     if (e == GM_OK)
         e = gm_outbox_count(txn, community, &relayed);
+    json_t *open = NULL;
+    if (e == GM_OK)
+        e = gm_report_list(txn, community, false, 0, 1000, &open);
     if (e == GM_OK)
         say(r, "Members: %zu\nWaiting to join: %zu\nPosts waiting for approval: %zu\n"
-               "Moderators: %zu\nAnnounces sent: %zu", members, pending, held, mods, relayed);
+               "Open reports: %zu%s\nModerators: %zu\nAnnounces sent: %zu", members, pending,
+            held, json_array_size(open), json_array_size(open) >= 1000 ? "+" : "", mods, relayed);
+    json_decref(open);
     return e;
 }
 
@@ -276,6 +314,8 @@ gm_err gm_dm_run(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *commu
         e = cmd_block(txn, ctx, community, p, &r);
     else if (!strcmp(word, "stats"))
         e = cmd_stats(txn, community, &r);
+    else if (!strcmp(word, "remove") || !strcmp(word, "pin") || !strcmp(word, "unpin"))
+        e = cmd_post(txn, ctx, community, word, p, &r);
     else
         say(&r, "Sorry, I do not know the command '%s'. Send 'help' for the list.",
             word[0] ? word : "(empty)");

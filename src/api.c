@@ -65,6 +65,10 @@ static const struct api_route routes[] = {
     {"POST", "/communities/{community}/reports/{id}/resolve", gm_api_report_act, GM_API_JSON},
     {"POST", "/communities/{community}/reports/{id}/dismiss", gm_api_report_act, GM_API_JSON},
     {"POST", "/communities/{community}/reports/{id}/forward", gm_api_report_act, GM_API_NO_BODY},
+    {"GET", "/communities/{community}/pins", gm_api_moderation_list, GM_API_NO_BODY},
+    {"POST", "/communities/{community}/pins", gm_api_pin_add, GM_API_JSON},
+    {"DELETE", "/communities/{community}/pins", gm_api_pin_remove, GM_API_NO_BODY},
+    {"POST", "/communities/{community}/remove", gm_api_post_remove, GM_API_JSON},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 

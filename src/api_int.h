@@ -100,5 +100,8 @@ gm_err gm_api_moderator_remove(struct gm_api_call *call);
 gm_err gm_api_cblock_add(struct gm_api_call *call);
 gm_err gm_api_cblock_remove(struct gm_api_call *call);
 gm_err gm_api_report_act(struct gm_api_call *call);
+gm_err gm_api_pin_add(struct gm_api_call *call);
+gm_err gm_api_pin_remove(struct gm_api_call *call);
+gm_err gm_api_post_remove(struct gm_api_call *call);
 
 #endif

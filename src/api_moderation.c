@@ -13,7 +13,9 @@
 #include "gemeinde/delivery.h"
 #include "gemeinde/dm_commands.h"
 #include "gemeinde/membership.h"
+#include "gemeinde/pins.h"
 #include "gemeinde/post_policy.h"
+#include "gemeinde/removal.h"
 #include "gemeinde/reports.h"
 #include "gemeinde/rules.h"
 
@@ -21,7 +23,8 @@
 
 enum act {
     PENDING_APPROVE, PENDING_REJECT, HELD_APPROVE, HELD_REJECT, BAN, UNBAN, MOD_ADD, MOD_REMOVE,
-    CBLOCK_ADD, CBLOCK_REMOVE, REPORT_RESOLVE, REPORT_DISMISS, REPORT_FORWARD
+    CBLOCK_ADD, CBLOCK_REMOVE, REPORT_RESOLVE, REPORT_DISMISS, REPORT_FORWARD, PIN_ADD,
+    PIN_REMOVE, POST_REMOVE
 };
 
 struct action {
@@ -63,6 +66,9 @@ static gm_err perform(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *
     case REPORT_RESOLVE: return gm_report_resolve(txn, ctx, c, x->report, by, x->reason);
     case REPORT_DISMISS: return gm_report_dismiss(txn, ctx, c, x->report, by, x->reason);
     case REPORT_FORWARD: return gm_report_forward(txn, ctx, c, x->report, by, &x->inbox);
+    case PIN_ADD: return gm_pin_add(txn, ctx, c, x->who, by);
+    case PIN_REMOVE: return gm_pin_remove(txn, ctx, c, x->who, by);
+    case POST_REMOVE: return gm_post_remove(txn, ctx, c, x->who, by, x->reason);
     }
     return GM_EINVAL;
 }
@@ -223,6 +229,27 @@ gm_err gm_api_report_act(struct gm_api_call *call)
     return run(call, &x, slash + 1);
 }
 
+gm_err gm_api_pin_add(struct gm_api_call *call)
+{
+    struct action x = {.act = PIN_ADD};
+    gm_err e = body_target(call, "object", &x);
+    return e == GM_OK ? run(call, &x, "pin") : e;
+}
+
+gm_err gm_api_pin_remove(struct gm_api_call *call)
+{
+    return by_query(call, PIN_REMOVE, "object", "unpin");
+}
+
+gm_err gm_api_post_remove(struct gm_api_call *call)
+{
+    struct action x = {.act = POST_REMOVE};
+    gm_err e = body_target(call, "object", &x);
+    if (e == GM_OK && (!x.reason || !*x.reason))
+        return gm_api_fail(call, GM_EINVAL, "reason: removing a post needs a reason");
+    return e == GM_OK ? run(call, &x, "remove") : e;
+}
+
 /* GET lists: a ckv table page, or the report / inbox logs. */
 gm_err gm_api_moderation_list(struct gm_api_call *call)
 {
@@ -244,6 +271,8 @@ gm_err gm_api_moderation_list(struct gm_api_call *call)
         e = gm_ckv_page(txn, GM_CKV_MODERATORS, c, NULL, LIST_MAX, &page);
     else if (!strcmp(tail, "blocks"))
         e = gm_cblock_list(txn, c, &page);
+    else if (!strcmp(tail, "pins"))
+        e = gm_pin_list(txn, c, &page);
     else if (!strcmp(tail, "inbox"))
         e = gm_dm_inbox(txn, c, 0, LIST_MAX, &page);
     else
