@@ -90,6 +90,8 @@ CONF
     exit 1
   fi
   echo "# daemon pid $daemon_pid listening on 127.0.0.1:$port"
+  # CLI commands run from now on name the community by the daemon's real URL
+  echo "base_url = http://127.0.0.1:$port" >> "$tmp/gm.conf"
 }
 
 gm_interop_expect_log() {
