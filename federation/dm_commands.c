@@ -332,16 +332,17 @@ static char *command_text(json_t *obj)
             p++;
     }
     gm_buf_init(&b, GM_DM_TEXT_MAX + 2048);
-    while (*p && b.len < GM_DM_TEXT_MAX) {
-        size_t n = strcspn(p, " \t\n");
+    while (*p && b.len < GM_DM_TEXT_MAX) { /* whatever is past GM_DM_TEXT_MAX is cut off */
+        size_t n = strcspn(p, " \t\n"), room = GM_DM_TEXT_MAX - b.len;
         const char *href = *p == '@' && n > 1 ? mention_href(obj, p, n) : NULL;
-        if (href)
+        if (href && strlen(href) <= room)
             gm_buf_puts(&b, href);
         else
-            gm_buf_append(&b, p, n);
+            gm_buf_append(&b, p, n < room ? n : room);
         p += n;
         size_t sp = strspn(p, " \t\n");
-        gm_buf_append(&b, p, sp);
+        room = GM_DM_TEXT_MAX - b.len;
+        gm_buf_append(&b, p, sp < room ? sp : room);
         p += sp;
     }
     free(text);
