@@ -184,10 +184,12 @@ static gm_err cmd_ban(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *
     }
     after_target = p;
     int64_t until = 0;
+    int zero_days = 0;
     if (ban && next_word(&p, num, sizeof num) && strspn(num, "0123456789") == strlen(num) &&
-        strlen(num) <= 5)
+        strlen(num) <= 5) {
         until = ctx->now + (int64_t)atoi(num) * 86400;
-    else
+        zero_days = atoi(num) == 0;
+    } else
         p = after_target;
     const char *reason = rest(p);
     gm_err e = gm_membership_resolve(txn, target, &actor);
@@ -195,7 +197,9 @@ static gm_err cmd_ban(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *
         say(r, "I do not know %s; use the account's URL.", target);
         return GM_OK;
     }
-    if (ban && !*reason) {
+    if (zero_days) { /* a ban that ends at once would only kick (the CLI refuses 0 too) */
+        say(r, "A ban lasts at least 1 day: ban %s [days] reason", target);
+    } else if (ban && !*reason) {
         say(r, "A ban needs a reason: ban %s [days] reason", target);
     } else if (ban) {
         if ((e = gm_membership_ban(txn, ctx, community, actor, until, ctx->actor, reason)) == GM_OK)
