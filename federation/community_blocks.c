@@ -138,15 +138,18 @@ gm_err gm_cblock_severity_url(struct gm_txn *txn, const char *community, const c
                               enum gm_block_severity *severity)
 {
     char host[GM_FETCH_MAX_ORIGIN], d[GM_BLOCK_DOMAIN_MAX + 1];
-    gm_err e = gm_block_severity_url(txn, url, severity);
-    if (e != GM_ENOTFOUND || !community)
-        return e;
+    gm_err node = gm_block_severity_url(txn, url, severity), e;
+    /* a node-wide suspend is final; a node-wide silence can still be a community's suspend */
+    if ((node == GM_OK && *severity == GM_BLOCK_SUSPEND) ||
+        (node != GM_OK && node != GM_ENOTFOUND) || !community)
+        return node;
     if (gm_fetch_authority(url, host, sizeof host) != GM_OK || gm_block_normalise(host, d) != GM_OK)
-        return GM_ENOTFOUND;
+        return node;
     for (const char *p = d; p; p = strchr(p, '.') ? strchr(p, '.') + 1 : NULL) {
         json_t *rec = NULL;
         if ((e = gm_ckv_get(txn, GM_CKV_BLOCKS, community, p, &rec)) == GM_OK) {
             const char *sev = json_string_value(json_object_get(rec, "severity"));
+            /* never looser than the node's: that is a silence at most here */
             *severity = sev && !strcmp(sev, "silence") ? GM_BLOCK_SILENCE : GM_BLOCK_SUSPEND;
             json_decref(rec);
             return GM_OK;
@@ -154,5 +157,5 @@ gm_err gm_cblock_severity_url(struct gm_txn *txn, const char *community, const c
         if (e != GM_ENOTFOUND)
             return e;
     }
-    return GM_ENOTFOUND;
+    return node;
 }

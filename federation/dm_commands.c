@@ -187,10 +187,12 @@ static gm_err cmd_ban(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *
     }
     after_target = p;
     int64_t until = 0;
+    int zero_days = 0;
     if (ban && next_word(&p, num, sizeof num) && strspn(num, "0123456789") == strlen(num) &&
-        strlen(num) <= 5)
+        strlen(num) <= 5) {
         until = ctx->now + (int64_t)atoi(num) * 86400;
-    else
+        zero_days = atoi(num) == 0;
+    } else
         p = after_target;
     const char *reason = rest(p);
     gm_err e = gm_membership_resolve(txn, target, &actor);
@@ -198,7 +200,9 @@ static gm_err cmd_ban(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *
         say(r, "I do not know %s; use the account's URL.", target);
         return GM_OK;
     }
-    if (ban && !*reason) {
+    if (zero_days) { /* a ban that ends at once would only kick (the CLI refuses 0 too) */
+        say(r, "A ban lasts at least 1 day: ban %s [days] reason", target);
+    } else if (ban && !*reason) {
         say(r, "A ban needs a reason: ban %s [days] reason", target);
     } else if (ban) {
         if ((e = gm_membership_ban(txn, ctx, community, actor, until, ctx->actor, reason)) == GM_OK)
@@ -372,16 +376,17 @@ static char *command_text(json_t *obj)
             p++;
     }
     gm_buf_init(&b, GM_DM_TEXT_MAX + 2048);
-    while (*p && b.len < GM_DM_TEXT_MAX) {
-        size_t n = strcspn(p, " \t\n");
+    while (*p && b.len < GM_DM_TEXT_MAX) { /* whatever is past GM_DM_TEXT_MAX is cut off */
+        size_t n = strcspn(p, " \t\n"), room = GM_DM_TEXT_MAX - b.len;
         const char *href = *p == '@' && n > 1 ? mention_href(obj, p, n) : NULL;
-        if (href)
+        if (href && strlen(href) <= room)
             gm_buf_puts(&b, href);
         else
-            gm_buf_append(&b, p, n);
+            gm_buf_append(&b, p, n < room ? n : room);
         p += n;
         size_t sp = strspn(p, " \t\n");
-        gm_buf_append(&b, p, sp);
+        room = GM_DM_TEXT_MAX - b.len;
+        gm_buf_append(&b, p, sp < room ? sp : room);
         p += sp;
     }
     free(text);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "gemeinde/app.h"
+#include "gemeinde/blocks.h"
 #include "gemeinde/fetch.h"
 #include "gemeinde/hosts.h"
 #include "gemeinde/log.h"
@@ -80,7 +81,11 @@ gm_err gm_nodeinfo_learn(struct gm_app *app, const struct gm_fetch_signer *signe
     if (e != GM_OK)
         return e;
     gm_host_get(txn, host, &h);
+    /* a suspended host is only ever sent the Reject of its Follow: it is not probed */
+    int suspended = gm_block_find(txn, host, NULL, 0) == GM_OK;
     gm_txn_abort(txn);
+    if (suspended)
+        return GM_OK;
     int64_t ttl = h.software[0] ? GM_NODEINFO_TTL : 24 * 3600;
     if (h.software_at && now - h.software_at < ttl)
         return GM_OK;

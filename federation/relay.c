@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "gemeinde/blocks.h"
+#include "gemeinde/ckv.h"
 #include "gemeinde/community.h"
 #include "gemeinde/community_blocks.h"
 #include "gemeinde/dm_commands.h"
@@ -306,6 +307,21 @@ static const char *target_of(json_t *doc, const char *type)
     return ref_id(obj);
 }
 
+/* The author deleted `object_id` while it waited for a moderator: it leaves the queue, so it
+ * can never be approved (and announced) after the Delete. */
+static gm_err drop_held(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
+                        const char *community, const char *object_id)
+{
+    json_t *rec = NULL;
+    gm_err e = gm_ckv_get(txn, GM_CKV_HELD, community, object_id, &rec);
+    const char *author = json_string_value(json_object_get(rec, "actor"));
+    if (e == GM_OK && author && !strcmp(author, ctx->actor) &&
+        (e = gm_ckv_del(txn, GM_CKV_HELD, community, object_id)) == GM_OK)
+        gm_info("relay: %s: held %s deleted by its author", community, object_id);
+    json_decref(rec);
+    return e == GM_ENOTFOUND ? GM_OK : e;
+}
+
 /* Update/Delete/Like/Dislike/Undo inside a relayed thread, for one community. */
 static gm_err relay_follow_up(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
                               void *arg)
@@ -316,6 +332,11 @@ static gm_err relay_follow_up(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
     uint64_t seq;
     struct gm_member *m = NULL;
     char extra[64];
+    if (!strcmp(type, "Delete")) {
+        gm_err e = drop_held(txn, ctx, community, target);
+        if (e != GM_OK)
+            return e;
+    }
     if (gm_relayed_get(txn, community, target, &seq) != GM_OK ||
         gm_relayed_deleted(txn, community, target) == GM_OK)
         return GM_OK; /* not ours, or deleted: never announced again */

@@ -163,9 +163,14 @@ static int community_block(const struct gm_config *cfg, const char *community, i
         return usage();
     for (int i = !strcmp(o.sub, "list") ? 1 : 2; i < argc; i++) {
         int has = i + 1 < argc;
-        if (!strcmp(argv[i], "--severity") && has && !strcmp(o.sub, "add"))
-            o.b.severity = strcmp(argv[++i], "silence") ? GM_BLOCK_SUSPEND : GM_BLOCK_SILENCE;
-        else if (!strcmp(argv[i], "--reason") && has)
+        if (!strcmp(argv[i], "--severity") && has && !strcmp(o.sub, "add")) {
+            const char *v = argv[++i];
+            if (strcmp(v, "suspend") != 0 && strcmp(v, "silence") != 0) {
+                fprintf(stderr, "gemeinde block add: --severity is suspend or silence\n");
+                return GM_EXIT_USAGE;
+            }
+            o.b.severity = strcmp(v, "silence") ? GM_BLOCK_SUSPEND : GM_BLOCK_SILENCE;
+        } else if (!strcmp(argv[i], "--reason") && has)
             o.b.reason = argv[++i];
         else if (!strcmp(argv[i], "--public-comment") && has)
             o.b.public_comment = argv[++i];

@@ -17,6 +17,13 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
 static int digits(const char *s, int n, int *out)
 {
     int v = 0;
@@ -37,16 +44,20 @@ int64_t gm_time_parse(const char *s)
         !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
         !digits(s + 17, 2, &se))
         return 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 60)
         return 0;
     const char *p = s + 19;
-    if (*p == '.')
+    if (*p == '.') {
+        if (p[1] < '0' || p[1] > '9')
+            return 0;
         for (p++; *p >= '0' && *p <= '9'; p++)
             ;
+    }
     int sign = 0;
     if (*p == '+' || *p == '-') {
         sign = *p == '+' ? 1 : -1;
-        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || p[6])
+        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || p[6] ||
+            oh > 23 || om > 59)
             return 0;
     } else if ((*p != 'Z' && *p != 'z') || p[1]) {
         if (*p) /* no zone at all is read as UTC */

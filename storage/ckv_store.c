@@ -11,6 +11,7 @@
 
 #define PREFIX_MAX (1 + 64 + 1)
 #define FULL_MAX (PREFIX_MAX + GM_CKV_KEY_MAX)
+#define LMDB_KEY_MAX 511 /* LMDB's default key limit: a longer key is refused by mdb_put */
 
 /* "t community NUL" into buf; returns its length, or 0 if the community is unusable. */
 static size_t make_prefix(unsigned table, const char *community, unsigned char *buf)
@@ -27,7 +28,7 @@ static gm_err make_key(unsigned table, const char *community, const char *key,
                        unsigned char *buf, MDB_val *out)
 {
     size_t p = make_prefix(table, community, buf), k = key ? strlen(key) : 0;
-    if (!p || !k || k > GM_CKV_KEY_MAX)
+    if (!p || !k || k > GM_CKV_KEY_MAX || p + k > LMDB_KEY_MAX)
         return GM_EINVAL;
     memcpy(buf + p, key, k);
     *out = (MDB_val){p + k, buf};

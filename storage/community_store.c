@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemeinde/ckv.h"
 #include "gemeinde/community.h"
 #include "store_internal.h"
 
@@ -144,7 +145,10 @@ gm_err gm_community_delete(struct gm_txn *txn, const char *name)
     if (rc)
         return gm_store_map_err(rc, "community delete");
     rc = mdb_del(txn->txn, txn->st->dbi[DBI_COMMUNITY_KEYS], &k, NULL);
-    return rc == MDB_NOTFOUND ? GM_OK : gm_store_map_err(rc, "community key delete");
+    if (rc && rc != MDB_NOTFOUND)
+        return gm_store_map_err(rc, "community key delete");
+    /* moderators, bans, requests, held posts ... must not pass to a new community of the name */
+    return gm_ckv_drop_community(txn, name);
 }
 
 void gm_community_names_free(char **names, size_t count)

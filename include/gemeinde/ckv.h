@@ -31,7 +31,8 @@ enum gm_clog_table {
     GM_CLOG_TABLES
 };
 
-#define GM_CKV_KEY_MAX 480 /* bytes of a record key (actor ids, object ids, domains) */
+#define GM_CKV_KEY_MAX 480 /* bytes of a record key (actor ids, object ids, domains); fewer
+                            * under a long community name: LMDB keys are at most 511 bytes */
 
 /* Insert or replace `value` (borrowed JSON object) under (community, key). GM_EINVAL: empty
  * community or key, or the key is too long. */

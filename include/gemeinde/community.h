@@ -105,6 +105,8 @@ gm_err gm_community_has(struct gm_txn *txn, const char *name);
 gm_err gm_community_exists(struct gm_store *st, const char *name);
 /* Replace the public fields of an existing community (its key stays). */
 gm_err gm_community_update(struct gm_txn *txn, const struct gm_community *c);
+/* Deletes the record, its key and its moderation tables (ckv.h): nothing passes to a new
+ * community of the same name. */
 gm_err gm_community_delete(struct gm_txn *txn, const char *name);
 /* Names in order. GM_OK: *names is a new array of new strings (gm_community_names_free). */
 gm_err gm_community_list(struct gm_txn *txn, char ***names, size_t *count);

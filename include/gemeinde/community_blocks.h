@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * community_blocks.h - domain blocks of one community, beside the node-wide ones (blocks.h):
  * same severities (suspend, silence), same subdomain rule, same reasons. A check asks both:
- * the node-wide block wins, then the community's own. */
+ * a node-wide suspend wins, otherwise the stricter of the two. */
 #ifndef GEMEINDE_COMMUNITY_BLOCKS_H
 #define GEMEINDE_COMMUNITY_BLOCKS_H
 
@@ -25,8 +25,9 @@ gm_err gm_cblock_remove(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char
  * public_comment, created, by}. */
 gm_err gm_cblock_list(struct gm_txn *txn, const char *community, json_t **list);
 
-/* The block that applies to the host of `url` for `community`: node-wide first, then the
- * community's. GM_OK with *severity, or GM_ENOTFOUND. */
+/* The block that applies to the host of `url` for `community` (NULL: node-wide only): the
+ * stricter of the node-wide and the community's (a community adds to the node's blocks and
+ * never loosens them). GM_OK with *severity, or GM_ENOTFOUND. */
 gm_err gm_cblock_severity_url(struct gm_txn *txn, const char *community, const char *url,
                               enum gm_block_severity *severity);
 

@@ -16,7 +16,8 @@ struct gm_fetch_signer;
 
 /* Make sure the software of the host of `actor_url` is known (fetched if unknown or older
  * than GM_NODEINFO_TTL; a failure is remembered as "" for a day). `signer` (may be NULL) signs
- * the GETs, as for every fetch of ours. GM_OK unless storage fails. */
+ * the GETs, as for every fetch of ours. A host suspended node-wide is never asked. GM_OK
+ * unless storage fails. */
 gm_err gm_nodeinfo_learn(struct gm_app *app, const struct gm_fetch_signer *signer,
                          const char *actor_url);
 

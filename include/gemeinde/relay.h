@@ -31,7 +31,8 @@ gm_err gm_relay_announce_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
  * author's Update and Delete of a relayed object, and members' Like, Dislike and their Undo.
  * Group-aware servers get Announce(activity); microblogs get, for a Delete, an Undo of the
  * original Announce (the boost disappears) and nothing for the others. A deleted object is never
- * announced again. Anything else: GM_OK, nothing written. */
+ * announced again; one still held for a moderator (post_policy.h) leaves the held queue when its
+ * author deletes it. Anything else: GM_OK, nothing written. */
 gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc);
 
 /* Announce `activity` (borrowed; embedded whole) as the next entry of the community's outbox
