@@ -32,8 +32,8 @@ static int on_domain(const char *actor, const char *domain)
 }
 
 /* End the memberships of `community` on `domain`: *removed counts them. */
-static gm_err suspend_members(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
-                              const char *domain, const char *moderator, size_t *removed)
+static gm_err suspend_members(struct gm_txn *txn, const char *community, const char *domain,
+                              size_t *removed)
 {
     struct gm_member **m = NULL;
     size_t n = 0;
@@ -58,7 +58,6 @@ static gm_err suspend_members(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
         }
     }
     json_decref(page);
-    (void)ctx, (void)moderator;
     return e;
 }
 
@@ -79,15 +78,10 @@ gm_err gm_cblock_add(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *c
     gm_err e = rec ? gm_ckv_put(txn, GM_CKV_BLOCKS, community, d, rec) : GM_ENOMEM;
     json_decref(rec);
     if (e == GM_OK && b->severity == GM_BLOCK_SUSPEND)
-        e = suspend_members(txn, ctx, community, d, moderator, &gone);
-    if (e == GM_OK) {
-        struct gm_modlog_entry le = {.at = ctx->now, .community = (char *)community,
-                                     .moderator = (char *)moderator,
-                                     .action = b->severity == GM_BLOCK_SILENCE ? "silence" : "block",
-                                     .target = d, .public_reason = (char *)pub,
-                                     .private_note = (char *)reason};
-        e = gm_modlog_append(txn, &le);
-    }
+        e = suspend_members(txn, community, d, &gone);
+    if (e == GM_OK)
+        e = gm_modlog_add(txn, ctx->now, community, moderator,
+                          b->severity == GM_BLOCK_SILENCE ? "silence" : "block", d, pub, reason);
     if (e == GM_OK) {
         gm_info("blocks: %s %ss %s (%zu members removed)", community, severity_name(b->severity),
                 d, gone);

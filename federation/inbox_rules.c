@@ -5,22 +5,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gemeinde/as_ref.h"
 #include "gemeinde/fetch.h"
 #include "gemeinde/inbox.h"
 
 static int is_http_url(const char *s)
 {
     return strncasecmp(s, "https://", 8) == 0 || strncasecmp(s, "http://", 7) == 0;
-}
-
-/* The id of a reference: a string, or an object's "id". NULL if neither. */
-static const char *ref_id(json_t *v)
-{
-    if (json_is_string(v))
-        return json_string_value(v);
-    if (json_is_object(v))
-        return json_string_value(json_object_get(v, "id"));
-    return NULL;
 }
 
 gm_err gm_inbox_check_shape(json_t *doc, const char **actor, const char **type,
@@ -38,7 +29,7 @@ gm_err gm_inbox_check_shape(json_t *doc, const char **actor, const char **type,
         }
     }
     const char *t = json_string_value(json_object_get(doc, "type"));
-    const char *a = ref_id(json_object_get(doc, "actor"));
+    const char *a = gm_as_ref_id(json_object_get(doc, "actor"));
     json_t *id = json_object_get(doc, "id");
     if (!t || !*t || strlen(t) > 64) {
         *why = "activity has no type";
@@ -65,14 +56,14 @@ static int attributed_to(json_t *obj, const char *actor)
     if (!attr)
         return 1; /* absent: nothing claims another author */
     if (!json_is_array(attr)) {
-        const char *id = ref_id(attr);
+        const char *id = gm_as_ref_id(attr);
         return id && strcmp(id, actor) == 0;
     }
     size_t i;
     json_t *v;
     json_array_foreach(attr, i, v)
     {
-        const char *id = ref_id(v);
+        const char *id = gm_as_ref_id(v);
         if (id && strcmp(id, actor) == 0)
             return 1;
     }
@@ -82,7 +73,7 @@ static int attributed_to(json_t *obj, const char *actor)
 static gm_err check_object(json_t *doc, const char *type, const char *actor, const char **why)
 {
     json_t *obj = json_object_get(doc, "object");
-    const char *oid = ref_id(obj);
+    const char *oid = gm_as_ref_id(obj);
     int own = oid && gm_fetch_same_origin(oid, actor);
     int creates = !strcmp(type, "Create") || !strcmp(type, "Update");
     if (creates && json_is_object(obj)) {
@@ -101,7 +92,7 @@ static gm_err check_object(json_t *doc, const char *type, const char *actor, con
         return GM_EFORBID;
     }
     if (!strcmp(type, "Undo") && json_is_object(obj)) {
-        const char *inner = ref_id(json_object_get(obj, "actor"));
+        const char *inner = gm_as_ref_id(json_object_get(obj, "actor"));
         if (!inner || strcmp(inner, actor) != 0) {
             *why = "Undo of another actor's activity";
             return GM_EFORBID;

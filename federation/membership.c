@@ -23,10 +23,7 @@ gm_err gm_membership_log(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
                          const char *community, const char *moderator, const char *action,
                          const char *target, const char *reason)
 {
-    struct gm_modlog_entry e = {.at = ctx->now, .community = (char *)community,
-                                .moderator = (char *)moderator, .action = (char *)action,
-                                .target = (char *)target, .public_reason = (char *)reason};
-    return gm_modlog_append(txn, &e);
+    return gm_modlog_add(txn, ctx->now, community, moderator, action, target, reason, NULL);
 }
 
 gm_err gm_membership_resolve(struct gm_txn *txn, const char *who, char **id)

@@ -50,11 +50,8 @@ gm_err gm_mod_log(struct gm_txn *txn, const char *community, const char *moderat
                   const char *action, const char *target, const char *public_reason,
                   const char *private_note)
 {
-    struct gm_modlog_entry e = {.at = (int64_t)time(NULL), .community = (char *)community,
-                                .moderator = (char *)moderator, .action = (char *)action,
-                                .target = (char *)target, .public_reason = (char *)public_reason,
-                                .private_note = (char *)private_note};
-    return gm_modlog_append(txn, &e);
+    return gm_modlog_add(txn, (int64_t)time(NULL), community, moderator, action, target,
+                         public_reason, private_note);
 }
 
 gm_err gm_mod_severity_parse(const char *word, enum gm_block_severity *severity)

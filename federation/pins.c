@@ -39,17 +39,6 @@ static json_t *featured_activity(const struct gm_rules_ctx *ctx, const char *com
     return doc;
 }
 
-static gm_err log_action(struct gm_txn *txn, const struct gm_rules_ctx *ctx, const char *community,
-                         const char *moderator, const char *action, const char *object_id)
-{
-    struct gm_modlog_entry e = {.at = ctx->now,
-                                .community = (char *)community,
-                                .moderator = (char *)moderator,
-                                .action = (char *)action,
-                                .target = (char *)object_id};
-    return gm_modlog_append(txn, &e);
-}
-
 /* Send Add or Remove to every member, and log it. *seq (may be NULL): its outbox entry. */
 static gm_err announce_change(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
                               const char *type, const char *object_id, const char *moderator,
@@ -59,8 +48,8 @@ static gm_err announce_change(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
     gm_err e = doc ? gm_relay_publish(txn, ctx, community, doc, ",\"plain\":1", seq) : GM_ENOMEM;
     json_decref(doc);
     if (e == GM_OK)
-        e = log_action(txn, ctx, community, moderator, strcmp(type, "Add") ? "unpin" : "pin",
-                       object_id);
+        e = gm_modlog_add(txn, ctx->now, community, moderator, strcmp(type, "Add") ? "unpin" : "pin",
+                          object_id, NULL, NULL);
     return e;
 }
 

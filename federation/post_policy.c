@@ -3,6 +3,7 @@
  * that stores it. Per-member counters (posts relayed, posts in the current hour) live in the
  * ckv table GM_CKV_POSTERS; held posts in GM_CKV_HELD with the whole Create, so approving one
  * relays exactly what arrived. */
+#include "gemeinde/as_ref.h"
 #include "gemeinde/post_policy.h"
 
 #include <regex.h>
@@ -21,11 +22,6 @@
 
 #define AS_PUBLIC "https://www.w3.org/ns/activitystreams#Public"
 #define MAX_COUNTED 10000
-
-static const char *ref_id(json_t *v)
-{
-    return json_is_string(v) ? json_string_value(v) : json_string_value(json_object_get(v, "id"));
-}
 
 static int is_public_or_followers(const char *id)
 {
@@ -46,10 +42,10 @@ static void note_field(json_t *seen, json_t *v)
     size_t i;
     json_t *item;
     if (!json_is_array(v)) {
-        note_id(seen, ref_id(v));
+        note_id(seen, gm_as_ref_id(v));
         return;
     }
-    json_array_foreach(v, i, item) note_id(seen, ref_id(item));
+    json_array_foreach(v, i, item) note_id(seen, gm_as_ref_id(item));
 }
 
 size_t gm_policy_addressees(json_t *create, json_t *obj)
@@ -255,7 +251,7 @@ gm_err gm_policy_judge(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
 gm_err gm_held_put(struct gm_txn *txn, const struct gm_rules_ctx *ctx, const char *community,
                    const char *actor, json_t *create, const char *rule)
 {
-    const char *oid = ref_id(json_object_get(create, "object"));
+    const char *oid = gm_as_ref_id(json_object_get(create, "object"));
     json_t *old = NULL;
     if (!oid)
         return GM_EINVAL;

@@ -2,6 +2,7 @@
  * relay.c - from a member's post to an Announce in every follower's timeline. Decided inside
  * the transaction that stores the Create (so the Announce and its fan-out are as durable as the
  * post); expanded later by the delivery worker, which knows each destination's software. */
+#include "gemeinde/as_ref.h"
 #include "gemeinde/relay.h"
 
 #include <stdio.h>
@@ -25,24 +26,19 @@
 
 #define AS_PUBLIC "https://www.w3.org/ns/activitystreams#Public"
 
-static const char *ref_id(json_t *v)
-{
-    return json_is_string(v) ? json_string_value(v) : json_string_value(json_object_get(v, "id"));
-}
-
 /* Does field `key` of `obj` (a string or an array of strings/objects) contain `url`? */
 static int field_has(json_t *obj, const char *key, const char *url)
 {
     json_t *v = json_object_get(obj, key);
     if (!json_is_array(v)) {
-        const char *id = ref_id(v);
+        const char *id = gm_as_ref_id(v);
         return id && !strcmp(id, url);
     }
     size_t i;
     json_t *item;
     json_array_foreach(v, i, item)
     {
-        const char *id = ref_id(item);
+        const char *id = gm_as_ref_id(item);
         if (id && !strcmp(id, url))
             return 1;
     }
@@ -201,7 +197,7 @@ static int for_community(struct gm_txn *txn, const struct gm_rules_ctx *ctx, con
     char url[600];
     uint64_t seq;
     snprintf(url, sizeof url, "%s/c/%s", ctx->base_url, community);
-    const char *reply_to = ref_id(json_object_get(obj, "inReplyTo"));
+    const char *reply_to = gm_as_ref_id(json_object_get(obj, "inReplyTo"));
     int in_thread = reply_to && gm_relayed_get(txn, community, reply_to, &seq) == GM_OK &&
                     gm_relayed_deleted(txn, community, reply_to) != GM_OK; /* removed: closed */
     if (!addressed_to(create, obj, url) && !in_thread)
@@ -302,9 +298,9 @@ static const char *target_of(json_t *doc, const char *type)
         const char *inner = json_string_value(json_object_get(obj, "type"));
         if (!inner || (strcmp(inner, "Like") != 0 && strcmp(inner, "Dislike") != 0))
             return NULL;
-        return ref_id(json_object_get(obj, "object"));
+        return gm_as_ref_id(json_object_get(obj, "object"));
     }
-    return ref_id(obj);
+    return gm_as_ref_id(obj);
 }
 
 /* The author deleted `object_id` while it waited for a moderator: it leaves the queue, so it
@@ -377,7 +373,7 @@ gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t
 static char *micro_shape(json_t *announce)
 {
     json_t *copy = json_deep_copy(announce);
-    const char *oid = ref_id(json_object_get(json_object_get(announce, "object"), "object"));
+    const char *oid = gm_as_ref_id(json_object_get(json_object_get(announce, "object"), "object"));
     char *s = NULL;
     if (copy && oid && json_object_set_new(copy, "object", json_string(oid)) == 0)
         s = json_dumps(copy, JSON_COMPACT);
@@ -395,7 +391,7 @@ static char *undo_shape(struct gm_txn *txn, const char *community, json_t *annou
         return NULL;
     json_t *old = json_loads(old_json, 0, NULL);
     free(old_json);
-    const char *oid = ref_id(json_object_get(json_object_get(old, "object"), "object"));
+    const char *oid = gm_as_ref_id(json_object_get(json_object_get(old, "object"), "object"));
     json_t *actor = json_object_get(announce, "actor");
     snprintf(id, sizeof id, "%s/undo", json_string_value(json_object_get(announce, "id")));
     json_t *undo =

@@ -68,13 +68,8 @@ gm_err gm_post_remove(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *
     json_decref(del);
     if (e != GM_OK)
         return e;
-    struct gm_modlog_entry log = {.at = ctx->now,
-                                  .community = (char *)community,
-                                  .moderator = (char *)moderator,
-                                  .action = "remove",
-                                  .target = (char *)object_id,
-                                  .public_reason = (char *)reason};
-    if ((e = gm_modlog_append(txn, &log)) == GM_OK)
+    if ((e = gm_modlog_add(txn, ctx->now, community, moderator, "remove", object_id, reason,
+                           NULL)) == GM_OK)
         gm_info("removal: %s removed %s (%s): %s", community, object_id, moderator, reason);
     return e;
 }

@@ -4,6 +4,7 @@
  * flagged objects (never embedded copies, which the sender may have made up), the reporter and
  * a capped comment. A forward is a Flag from the community to the reported account's server,
  * queued in the same transaction that records it, and never to a suspended domain. */
+#include "gemeinde/as_ref.h"
 #include "gemeinde/reports.h"
 
 #include <stdio.h>
@@ -23,11 +24,6 @@
 
 #define AS_CONTEXT "https://www.w3.org/ns/activitystreams"
 #define LIST_STEP 100 /* log entries read per page while filtering */
-
-static const char *ref_id(json_t *v)
-{
-    return json_is_string(v) ? json_string_value(v) : json_string_value(json_object_get(v, "id"));
-}
 
 static int is_http_url(const char *s)
 {
@@ -52,12 +48,12 @@ static int field_has(json_t *doc, const char *key, const char *url)
     json_t *v = json_object_get(doc, key), *item;
     size_t i;
     if (!json_is_array(v)) {
-        const char *id = ref_id(v);
+        const char *id = gm_as_ref_id(v);
         return id && !strcmp(id, url);
     }
     json_array_foreach(v, i, item)
     {
-        const char *id = ref_id(item);
+        const char *id = gm_as_ref_id(item);
         if (id && !strcmp(id, url))
             return 1;
     }
@@ -92,7 +88,7 @@ static json_t *flagged_objects(json_t *doc)
     json_t *list = json_is_array(obj) ? json_incref(obj) : json_pack("[O]", obj);
     json_array_foreach(list, i, item)
     {
-        const char *id = ref_id(item);
+        const char *id = gm_as_ref_id(item);
         if (!is_http_url(id) || strlen(id) > GM_REPORT_ID_MAX || array_has(out, id))
             continue;
         if (json_array_size(out) == GM_REPORT_OBJECTS_MAX) {
@@ -217,14 +213,7 @@ static gm_err log_action(struct gm_txn *txn, const struct gm_rules_ctx *ctx, con
 {
     char target[48];
     snprintf(target, sizeof target, "report %llu", (unsigned long long)id);
-    struct gm_modlog_entry m = {.at = ctx->now,
-                                .community = (char *)community,
-                                .moderator = (char *)moderator,
-                                .action = (char *)action,
-                                .target = target,
-                                .public_reason = "",
-                                .private_note = (char *)note};
-    return gm_modlog_append(txn, &m);
+    return gm_modlog_add(txn, ctx->now, community, moderator, action, target, "", note);
 }
 
 static gm_err close_report(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *community,
@@ -283,9 +272,9 @@ static char *relayed_author(struct gm_txn *txn, const char *community, const cha
     json_t *act = json_object_get(announce, "object");
     json_t *obj = json_object_get(act, "object");
     json_t *attr = json_object_get(obj, "attributedTo");
-    const char *who = ref_id(json_is_array(attr) ? json_array_get(attr, 0) : attr);
+    const char *who = gm_as_ref_id(json_is_array(attr) ? json_array_get(attr, 0) : attr);
     if (!who)
-        who = ref_id(json_object_get(act, "actor"));
+        who = gm_as_ref_id(json_object_get(act, "actor"));
     if (who)
         author = strdup(who);
     json_decref(announce);

@@ -4,6 +4,7 @@
  * that embeds the whole Follow, as Mastodon and Lemmy expect; re-following refreshes the member
  * and answers again. An Undo of the Follow ends the membership and sends nothing. A Flag goes
  * to the report queue (reports.c). */
+#include "gemeinde/as_ref.h"
 #include "gemeinde/rules.h"
 
 #include <stdio.h>
@@ -33,18 +34,12 @@ gm_err gm_rules_local_community(const char *base_url, const char *url, char *nam
     return GM_OK;
 }
 
-static const char *ref_id(json_t *v)
-{
-    return json_is_string(v) ? json_string_value(v)
-                             : json_string_value(json_object_get(v, "id"));
-}
-
 /* The community a Follow (or the Follow inside an Undo) is about, if it is ours and matches
  * the inbox it came to. */
 static gm_err followed_community(struct gm_txn *txn, const struct gm_rules_ctx *ctx,
                                  json_t *follow, char name[GM_NAME_MAX + 1])
 {
-    if (gm_rules_local_community(ctx->base_url, ref_id(json_object_get(follow, "object")), name,
+    if (gm_rules_local_community(ctx->base_url, gm_as_ref_id(json_object_get(follow, "object")), name,
                                  GM_NAME_MAX + 1) != GM_OK)
         return GM_ENOTFOUND;
     if (ctx->community && strcmp(ctx->community, name) != 0)

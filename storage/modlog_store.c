@@ -85,6 +85,17 @@ fail:
     return NULL;
 }
 
+gm_err gm_modlog_add(struct gm_txn *txn, int64_t at, const char *community, const char *moderator,
+                     const char *action, const char *target, const char *public_reason,
+                     const char *private_note)
+{
+    struct gm_modlog_entry e = {.at = at, .community = (char *)community,
+                                .moderator = (char *)moderator, .action = (char *)action,
+                                .target = (char *)target, .public_reason = (char *)public_reason,
+                                .private_note = (char *)private_note};
+    return gm_modlog_append(txn, &e);
+}
+
 gm_err gm_modlog_page(struct gm_txn *txn, const char *community, uint64_t before, size_t max,
                       struct gm_modlog_entry ***list, size_t *n)
 {

@@ -29,6 +29,11 @@ void gm_modlog_entries_free(struct gm_modlog_entry **list, size_t n);
 /* Append (texts NULL = ""; strings are copied). */
 gm_err gm_modlog_append(struct gm_txn *txn, const struct gm_modlog_entry *e);
 
+/* The same with the fields given one by one (texts NULL = ""), at unix time `at`. */
+gm_err gm_modlog_add(struct gm_txn *txn, int64_t at, const char *community, const char *moderator,
+                     const char *action, const char *target, const char *public_reason,
+                     const char *private_note);
+
 /* Newest first: up to `max` entries of `community` and the node-wide ones, numbered below
  * `before` (0: from the newest). GM_OK: *list of *n (gm_modlog_entries_free). */
 gm_err gm_modlog_page(struct gm_txn *txn, const char *community, uint64_t before, size_t max,
