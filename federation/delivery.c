@@ -15,6 +15,7 @@
 #include "gemeinde/app.h"
 #include "gemeinde/log.h"
 #include "gemeinde/relay.h"
+#include "gemeinde/stats_store.h"
 
 #define RECORD_EVERY_MS 100
 #define RECORD_BATCH 64
@@ -68,6 +69,13 @@ static gm_err record_host(struct gm_txn *txn, const struct transfer *t, int64_t 
     return gm_host_put(txn, t->host, &h);
 }
 
+/* Node-wide outcomes per host (stats_store.h), in the same transaction. */
+static gm_err count(struct gm_txn *txn, const struct transfer *t, enum gm_stats_delivery k)
+{
+    gm_err e = t->host[0] ? gm_stats_delivery_add(txn, t->host, k) : GM_OK;
+    return e == GM_EINVAL ? GM_OK : e;
+}
+
 static gm_err record_job(struct gm_txn *txn, struct transfer *t, int64_t now)
 {
     const struct gm_job *j = t->job;
@@ -83,13 +91,17 @@ static gm_err record_job(struct gm_txn *txn, struct transfer *t, int64_t now)
     case OUT_ABORTED:
         return gm_queue_retry(txn, j, now);
     case OUT_RETRY:
-        if (now - j->created <= GM_DELIVERY_MAX_AGE)
-            return gm_queue_retry(txn, j, now + delay);
+        if (now - j->created <= GM_DELIVERY_MAX_AGE) {
+            e = count(txn, t, GM_DELIVERY_RETRY);
+            return e == GM_OK ? gm_queue_retry(txn, j, now + delay) : e;
+        }
         gm_warn("delivery to %s: given up after %u attempts", j->inbox, j->attempts + 1);
-        return gm_queue_done(txn, j);
+        e = count(txn, t, GM_DELIVERY_FAILED);
+        return e == GM_OK ? gm_queue_done(txn, j) : e;
     case OUT_DONE:
     case OUT_DROP:
-        return gm_queue_done(txn, j);
+        e = count(txn, t, t->outcome == OUT_DONE ? GM_DELIVERY_DONE : GM_DELIVERY_FAILED);
+        return e == GM_OK ? gm_queue_done(txn, j) : e;
     }
     return GM_EINTERNAL;
 }

@@ -4,6 +4,7 @@
  * post); expanded later by the delivery worker, which knows each destination's software. */
 #include "gemeinde/as_ref.h"
 #include "gemeinde/relay.h"
+#include "gemeinde/stats_events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,7 +278,10 @@ gm_err gm_relay_announce_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
     const char *object_id = json_string_value(json_object_get(obj, "id"));
     if (!object_id)
         return GM_EINVAL;
-    return announce(txn, ctx, community, create, object_id, post_extra(txn, community, obj));
+    gm_err e = announce(txn, ctx, community, create, object_id, post_extra(txn, community, obj));
+    return e == GM_OK ? gm_stats_on_post(txn, community, ctx->now,
+                                         gm_as_ref_id(json_object_get(create, "actor")), create)
+                      : e;
 }
 
 gm_err gm_relay_on_create(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
@@ -352,13 +356,18 @@ static gm_err relay_follow_up(struct gm_txn *txn, struct gm_rules_ctx *ctx, cons
     }
     if (!strcmp(type, "Delete")) {
         gm_err e = gm_relayed_mark_deleted(txn, community, target);
+        if (e == GM_OK)
+            e = gm_stats_on_gone(txn, community, target);
         if (e != GM_OK)
             return e;
         /* microblogs: undo the boost so it disappears; group-aware: Announce(Delete) */
         snprintf(extra, sizeof extra, ",\"undo\":%llu", (unsigned long long)seq);
         return announce(txn, ctx, community, doc, NULL, extra);
     }
-    return announce(txn, ctx, community, doc, NULL, ",\"only\":\"group\"");
+    gm_err e = announce(txn, ctx, community, doc, NULL, ",\"only\":\"group\"");
+    if (e == GM_OK && !strcmp(type, "Like"))
+        e = gm_stats_on_like(txn, community, ctx->now);
+    return e;
 }
 
 gm_err gm_relay_on_activity(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)

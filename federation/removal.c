@@ -4,6 +4,7 @@
  * servers, the Announce of a Delete whose actor is the community, not the author, with the
  * reason as summary, which Lemmy reads as a moderator's removal. */
 #include "gemeinde/removal.h"
+#include "gemeinde/stats_events.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -57,7 +58,9 @@ gm_err gm_post_remove(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *
         return e;
     if (gm_relayed_deleted(txn, community, object_id) == GM_OK)
         return GM_EEXISTS;
-    if ((e = gm_relayed_mark_deleted(txn, community, object_id)) != GM_OK)
+    if ((e = gm_relayed_mark_deleted(txn, community, object_id)) == GM_OK)
+        e = gm_stats_on_gone(txn, community, object_id);
+    if (e != GM_OK)
         return e;
     if (gm_pin_find(txn, community, object_id) == GM_OK &&
         (e = gm_pin_remove(txn, ctx, community, object_id, moderator)) != GM_OK)

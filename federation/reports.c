@@ -6,6 +6,7 @@
  * queued in the same transaction that records it, and never to a suspended domain. */
 #include "gemeinde/as_ref.h"
 #include "gemeinde/reports.h"
+#include "gemeinde/stats_events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,7 +238,10 @@ static gm_err close_report(struct gm_txn *txn, struct gm_rules_ctx *ctx, const c
         json_object_set_new(r, "handled_at", json_integer((json_int_t)ctx->now)) ||
         json_object_set_new(r, "note", json_string(note ? note : "")))
         e = GM_EINVAL;
-    else if ((e = gm_clog_update(txn, GM_CLOG_REPORTS, community, id, r)) == GM_OK)
+    else if ((e = gm_clog_update(txn, GM_CLOG_REPORTS, community, id, r)) == GM_OK &&
+             (e = gm_stats_on_report_closed(txn, community,
+                                            json_integer_value(json_object_get(r, "at")),
+                                            ctx->now)) == GM_OK)
         e = log_action(txn, ctx, community, id, moderator, action, note);
     if (e == GM_OK)
         gm_info("reports: %s: report %llu %s by %s", community, (unsigned long long)id, status,

@@ -160,6 +160,7 @@ gm_err gm_rules_apply(struct gm_txn *txn, struct gm_rules_ctx *ctx, json_t *doc)
     const char *type = json_string_value(json_object_get(doc, "type"));
     if (!type)
         return GM_OK;
+    gm_txn_set_now(txn, ctx->now); /* what the figures count at */
     if (!strcmp(type, "Follow"))
         return on_follow(txn, ctx, doc);
     if (!strcmp(type, "Move"))

@@ -31,7 +31,7 @@ static int setting_name(const char *opt, char out[40])
     static const char *const known[] = {
         "join", "posting", "premoderation", "probation_posts", "probation_days", "max_mentions",
         "rate_limit", "spam_action", "welcome", "ban_notice", "followers_visible",
-        "microblog_replies"};
+        "microblog_replies", "unanswered_minutes", "weekly_digest"};
     size_t n = strlen(opt);
     if (n >= 40)
         return 0;

@@ -99,6 +99,7 @@ gm_err gm_community_new(const char *name, struct gm_community **out)
     c->microblog_replies = true;
     c->spam_hold = true;
     c->ban_notice = true;
+    c->unanswered_minutes = 60;
     c->title = strdup(name);
     c->summary = strdup("");
     c->welcome = strdup("");

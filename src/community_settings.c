@@ -39,6 +39,8 @@ static const struct setting settings[] = {
     {"ban_notice", K_BOOL, F(ban_notice), 0, NULL},
     {"followers_visible", K_BOOL, F(followers_visible), 0, NULL},
     {"microblog_replies", K_BOOL, F(microblog_replies), 0, NULL},
+    {"unanswered_minutes", K_UINT, F(unanswered_minutes), 43200, NULL},
+    {"weekly_digest", K_BOOL, F(weekly_digest), 0, NULL},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

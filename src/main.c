@@ -35,7 +35,9 @@ static void usage(FILE *out)
             "  reports NAME resolve|dismiss ID [--note TEXT] | reports NAME forward ID\n"
             "  pin NAME POST-URL | unpin NAME POST-URL   pinned posts (Add/Remove to members)\n"
             "  pins NAME [--json]                list a community's pinned posts\n"
-            "  remove NAME POST-URL --reason T   take a relayed post back from every member\n\n"
+            "  remove NAME POST-URL --reason T   take a relayed post back from every member\n"
+            "  stats NAME [--days N] [--json|--csv]  figures: growth, activity, response times,\n"
+            "                                    unanswered posts (last N days, default 30)\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
 }
@@ -116,6 +118,8 @@ int main(int argc, char **argv)
         rc = gm_cli_pin(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "unpin")) {
         rc = gm_cli_unpin(&cfg, argc - 2, argv + 2);
+    } else if (!strcmp(cmd, "stats")) {
+        rc = gm_cli_stats(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "pins")) {
         rc = gm_cli_pins(&cfg, argc - 2, argv + 2);
     } else if (!strcmp(cmd, "remove")) {

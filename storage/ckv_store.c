@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gemeinde/ckv.h"
+#include "gemeinde/stats_store.h"
 #include "store_internal.h"
 
 #define PREFIX_MAX (1 + 64 + 1)
@@ -61,13 +62,26 @@ static gm_err get_json(struct gm_txn *txn, MDB_dbi dbi, MDB_val *k, json_t **val
     return GM_OK;
 }
 
+static gm_err count_request(struct gm_txn *txn, const char *community, int d)
+{
+    int64_t at = gm_txn_now(txn);
+    gm_err e = d > 0 ? gm_stats_add(txn, community, at, GM_STAT_REQUESTS, 1) : GM_OK;
+    return e == GM_OK ? gm_stats_add(txn, community, at, GM_STAT_PENDING, d) : e;
+}
+
 gm_err gm_ckv_put(struct gm_txn *txn, enum gm_ckv_table t, const char *community,
                   const char *key, json_t *value)
 {
     unsigned char buf[FULL_MAX];
-    MDB_val k;
+    MDB_val k, old;
     gm_err e = make_key(t, community, key, buf, &k);
-    return e == GM_OK ? put_json(txn, txn->st->dbi[DBI_CKV], &k, value, 0) : e;
+    if (e != GM_OK)
+        return e;
+    int fresh = t == GM_CKV_PENDING && mdb_get(txn->txn, txn->st->dbi[DBI_CKV], &k, &old) != 0;
+    e = put_json(txn, txn->st->dbi[DBI_CKV], &k, value, 0);
+    if (e == GM_OK && fresh) /* a new follow request: counted in the figures */
+        e = count_request(txn, community, 1);
+    return e;
 }
 
 gm_err gm_ckv_get(struct gm_txn *txn, enum gm_ckv_table t, const char *community,
@@ -89,7 +103,8 @@ gm_err gm_ckv_del(struct gm_txn *txn, enum gm_ckv_table t, const char *community
     gm_err e = make_key(t, community, key, buf, &k);
     if (e != GM_OK)
         return e == GM_EINVAL ? GM_ENOTFOUND : e;
-    return gm_store_map_err(mdb_del(txn->txn, txn->st->dbi[DBI_CKV], &k, NULL), "ckv del");
+    e = gm_store_map_err(mdb_del(txn->txn, txn->st->dbi[DBI_CKV], &k, NULL), "ckv del");
+    return e == GM_OK && t == GM_CKV_PENDING ? count_request(txn, community, -1) : e;
 }
 
 /* Walk the range of `prefix` from `start` (forward) or from its end backwards; call `fn` for
@@ -263,7 +278,10 @@ gm_err gm_clog_append(struct gm_txn *txn, enum gm_clog_table t, const char *comm
         return e;
     if ((e = log_key(t, community, last + 1, buf, &k)) != GM_OK)
         return e;
-    if ((e = put_json(txn, txn->st->dbi[DBI_CLOG], &k, value, MDB_NOOVERWRITE)) == GM_OK && seq)
+    if ((e = put_json(txn, txn->st->dbi[DBI_CLOG], &k, value, MDB_NOOVERWRITE)) == GM_OK &&
+        t == GM_CLOG_REPORTS)
+        e = gm_stats_add(txn, community, gm_txn_now(txn), GM_STAT_REPORTS_OPENED, 1);
+    if (e == GM_OK && seq)
         *seq = last + 1;
     return e;
 }

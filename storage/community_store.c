@@ -8,6 +8,7 @@
 
 #include "gemeinde/ckv.h"
 #include "gemeinde/community.h"
+#include "gemeinde/stats_store.h"
 #include "store_internal.h"
 
 static MDB_val name_key(const char *name) { return (MDB_val){strlen(name), (void *)name}; }
@@ -136,6 +137,25 @@ gm_err gm_community_update(struct gm_txn *txn, const struct gm_community *c)
     return put_record(txn, c, 0);
 }
 
+static gm_err drop_members(struct gm_txn *txn, const char *name)
+{
+    MDB_cursor *cur;
+    size_t plen = strlen(name) + 1;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn->txn, txn->st->dbi[DBI_MEMBERS], &cur);
+    if (rc)
+        return gm_store_map_err(rc, "cursor");
+    for (;;) {
+        k = (MDB_val){plen, (void *)name};
+        if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+            break;
+        if (k.mv_size < plen || memcmp(k.mv_data, name, plen) || (rc = mdb_cursor_del(cur, 0)))
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? GM_OK : gm_store_map_err(rc, "members drop");
+}
+
 gm_err gm_community_delete(struct gm_txn *txn, const char *name)
 {
     if (!gm_community_name_valid(name))
@@ -147,8 +167,12 @@ gm_err gm_community_delete(struct gm_txn *txn, const char *name)
     rc = mdb_del(txn->txn, txn->st->dbi[DBI_COMMUNITY_KEYS], &k, NULL);
     if (rc && rc != MDB_NOTFOUND)
         return gm_store_map_err(rc, "community key delete");
-    /* moderators, bans, requests, held posts ... must not pass to a new community of the name */
-    return gm_ckv_drop_community(txn, name);
+    /* members, moderators, bans, requests, held posts, figures ... must not pass to a new
+     * community of the name */
+    gm_err e = drop_members(txn, name);
+    if (e == GM_OK)
+        e = gm_ckv_drop_community(txn, name);
+    return e == GM_OK ? gm_stats_drop_community(txn, name) : e;
 }
 
 void gm_community_names_free(char **names, size_t count)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gemeinde/members.h"
+#include "gemeinde/stats_store.h"
 #include "store_internal.h"
 
 #define KEY_MAX 511
@@ -79,6 +80,18 @@ gm_err gm_member_get(struct gm_txn *txn, const char *community, const char *acto
     return out ? decode(actor, strlen(actor), &v, out) : GM_OK;
 }
 
+/* The figures follow every change of membership (stats_store.h), at the transaction's time. */
+static gm_err count_member(struct gm_txn *txn, const char *community, const char *actor, int d)
+{
+    int64_t at = gm_txn_now(txn);
+    gm_err e = gm_stats_add(txn, community, at, d > 0 ? GM_STAT_MEMBERS_GAINED : GM_STAT_MEMBERS_LOST, 1);
+    if (e == GM_OK)
+        e = gm_stats_add(txn, community, at, GM_STAT_MEMBERS, d);
+    if (e == GM_OK)
+        e = gm_stats_host_add(txn, community, actor, d);
+    return e == GM_EINVAL ? GM_OK : e;
+}
+
 gm_err gm_member_put(struct gm_txn *txn, const char *community, const struct gm_member *m)
 {
     char buf[KEY_MAX + 1];
@@ -87,7 +100,9 @@ gm_err gm_member_put(struct gm_txn *txn, const char *community, const struct gm_
     if (e != GM_OK)
         return e;
     int64_t since = m->since;
+    int fresh = 1;
     if (mdb_get(txn->txn, txn->st->dbi[DBI_MEMBERS], &k, &v) == 0) {
+        fresh = 0;
         json_t *old = json_loadb(v.mv_data, v.mv_size, 0, NULL);
         json_int_t s = json_integer_value(json_object_get(old, "since"));
         if (s > 0)
@@ -104,7 +119,8 @@ gm_err gm_member_put(struct gm_txn *txn, const char *community, const struct gm_
     v = (MDB_val){strlen(s), s};
     int rc = mdb_put(txn->txn, txn->st->dbi[DBI_MEMBERS], &k, &v, 0);
     free(s);
-    return gm_store_map_err(rc, "member put");
+    e = gm_store_map_err(rc, "member put");
+    return e == GM_OK && fresh ? count_member(txn, community, m->actor, 1) : e;
 }
 
 gm_err gm_member_delete(struct gm_txn *txn, const char *community, const char *actor)
@@ -113,8 +129,9 @@ gm_err gm_member_delete(struct gm_txn *txn, const char *community, const char *a
     MDB_val k;
     if (make_key(community, actor, buf, &k) != GM_OK)
         return GM_ENOTFOUND;
-    return gm_store_map_err(mdb_del(txn->txn, txn->st->dbi[DBI_MEMBERS], &k, NULL),
-                            "member delete");
+    gm_err e = gm_store_map_err(mdb_del(txn->txn, txn->st->dbi[DBI_MEMBERS], &k, NULL),
+                                "member delete");
+    return e == GM_OK ? count_member(txn, community, actor, -1) : e;
 }
 
 /* Walk one community's key range from the first actor after `after` (NULL: the start),

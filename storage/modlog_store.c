@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gemeinde/modlog.h"
+#include "gemeinde/stats_store.h"
 #include "store_internal.h"
 
 #define SCAN_MAX 100000 /* entries looked at for one page, at most */
@@ -59,7 +60,10 @@ gm_err gm_modlog_append(struct gm_txn *txn, const struct gm_modlog_entry *e)
     v = (MDB_val){strlen(s), s};
     rc = mdb_put(txn->txn, txn->st->dbi[DBI_MODLOG], &k, &v, MDB_APPEND);
     free(s);
-    return gm_store_map_err(rc, "modlog put");
+    gm_err err = gm_store_map_err(rc, "modlog put");
+    if (err == GM_OK && e->community && *e->community) /* the community's figures count it */
+        err = gm_stats_add(txn, e->community, e->at, GM_STAT_MOD_ACTIONS, 1);
+    return err == GM_EINVAL ? GM_OK : err;
 }
 
 static struct gm_modlog_entry *decode(const MDB_val *k, const MDB_val *v)

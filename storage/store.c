@@ -10,8 +10,10 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "gemeinde/log.h"
+#include "gemeinde/stats_store.h"
 
 /* LMDB's locks belong to the process: opening one environment twice in a process would reset
  * its reader table. A second open of the same folder shares the first handle (refcounted). */
@@ -21,7 +23,7 @@ static struct gm_store *open_stores;
 static const char *const dbi_names[DBI_COUNT] = {
     "meta", "communities", "community_keys", "remote_keys", "seen", "activities",
     "remote_actors", "members", "queue", "hosts", "outbox", "relayed", "fanout", "blocks", "modlog",
-    "ckv", "clog", "handles"};
+    "ckv", "clog", "handles", "stats"};
 
 void gm_store_be64(uint64_t v, unsigned char out[8])
 {
@@ -105,7 +107,13 @@ static gm_err check_schema(struct gm_store *st, char *err, size_t errlen, const 
                      dir, ver, GM_SCHEMA_VERSION);
         e = GM_ESTORE;
     }
-    /* Upgrades from older versions go here, one function per step, in this transaction. */
+    /* Upgrades from older versions, one step each, in this transaction. */
+    if (e == GM_OK && ver && atoi(ver) < 2) { /* 1 -> 2: the figures (stats_store.h) */
+        if ((e = gm_stats_rebuild_levels(txn)) == GM_OK)
+            e = gm_meta_put(txn, "schema_version", "2");
+        if (e == GM_OK)
+            gm_info("store: %s upgraded to schema version 2 (figures)", dir);
+    }
     free(ver);
     if (e != GM_OK) {
         gm_txn_abort(txn);
@@ -236,8 +244,19 @@ gm_err gm_txn_begin(struct gm_store *st, bool write, struct gm_txn **out)
     }
     t->st = st;
     t->write = write;
+    t->now = 0;
     *out = t;
     return GM_OK;
+}
+
+void gm_txn_set_now(struct gm_txn *txn, int64_t now)
+{
+    txn->now = now;
+}
+
+int64_t gm_txn_now(const struct gm_txn *txn)
+{
+    return txn->now ? txn->now : (int64_t)time(NULL);
 }
 
 gm_err gm_txn_commit(struct gm_txn *txn)

@@ -29,6 +29,7 @@ enum gm_dbi {
     DBI_CKV,         /* table (1 byte) community NUL key -> JSON (ckv.h keyed tables) */
     DBI_CLOG,        /* table (1 byte) community NUL seq (8 BE) -> JSON (ckv.h logs) */
     DBI_HANDLES,     /* "user@host" (lowercase) -> actor id */
+    DBI_STATS,       /* kind (1 byte) community NUL ... -> figures (stats_store.h) */
     DBI_COUNT
 };
 
@@ -45,6 +46,7 @@ struct gm_txn {
     struct gm_store *st;
     MDB_txn *txn;
     int write;
+    int64_t now; /* the time of the change (gm_txn_set_now), 0: the clock */
 };
 
 /* Map an MDB return code: MDB_NOTFOUND -> GM_ENOTFOUND, MDB_KEYEXIST -> GM_EEXISTS,

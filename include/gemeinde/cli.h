@@ -25,6 +25,7 @@ int gm_cli_pin(const struct gm_config *cfg, int argc, char **argv);   /* pin NAM
 int gm_cli_unpin(const struct gm_config *cfg, int argc, char **argv); /* unpin NAME POST */
 int gm_cli_pins(const struct gm_config *cfg, int argc, char **argv);  /* pins NAME [--json] */
 int gm_cli_remove(const struct gm_config *cfg, int argc, char **argv);
+int gm_cli_stats(const struct gm_config *cfg, int argc, char **argv); /* stats NAME ... */
 
 /* The node's public base URL, which the ids of what the CLI sends depend on: base_url, or one
  * derived from a fixed listen port. New string; NULL (a message printed) when only a running

@@ -44,6 +44,9 @@ struct gm_community {
     bool spam_hold;            /* spam waits for a moderator (true) or is dropped */
     char *welcome;             /* welcome DM template ("" = none); {rules} {community} {title} */
     bool ban_notice;           /* tell a banned account why, by DM */
+    /* Figures. */
+    unsigned unanswered_minutes; /* a post without an answer this long is listed (default 60) */
+    bool weekly_digest;          /* moderators get the week's figures by DM (default: no) */
 };
 
 #define GM_FILTERS_MAX 100
@@ -53,7 +56,7 @@ struct gm_community {
 /* Settings by name, shared by `community set`, the admin API and the policy DM commands.
  * Names use '_' ("join", "posting", "premoderation", "probation_posts", "probation_days",
  * "max_mentions", "rate_limit", "spam_action", "filters", "welcome", "ban_notice",
- * "followers_visible", "microblog_replies"). */
+ * "followers_visible", "microblog_replies", "unanswered_minutes", "weekly_digest"). */
 
 /* Set `name` from text (yes/no, a number, an enum word, a text; for "filters" one filter is
  * added, "" clears them). GM_EINVAL: unknown name or bad value, `err` says why. */

@@ -19,7 +19,7 @@ struct gm_store;
 struct gm_txn;
 
 /* Current layout version, kept in the meta table. */
-#define GM_SCHEMA_VERSION 1
+#define GM_SCHEMA_VERSION 2
 
 /* Open (creating the folder and the environment if needed) the store in `dir`.
  * map_size_mb bounds the database size. GM_OK: *out is yours (gm_store_close).
@@ -35,6 +35,10 @@ gm_err gm_store_last_txnid(struct gm_store *st, uint64_t *id);
 
 /* Begin a transaction. GM_OK: *out is yours until commit or abort. */
 gm_err gm_txn_begin(struct gm_store *st, bool write, struct gm_txn **out);
+/* The time of the change a write transaction makes (unix seconds): what the figures count at.
+ * The rules set it to the activity's time; unset, it is the clock. */
+void gm_txn_set_now(struct gm_txn *txn, int64_t now);
+int64_t gm_txn_now(const struct gm_txn *txn);
 /* Commit and free `txn` (always freed, also on error). GM_ESTORE if the commit failed. */
 gm_err gm_txn_commit(struct gm_txn *txn);
 /* Abort and free `txn`; NULL is allowed. */
