@@ -69,6 +69,7 @@ static const struct api_route routes[] = {
     {"POST", "/communities/{community}/pins", gm_api_pin_add, GM_API_JSON},
     {"DELETE", "/communities/{community}/pins", gm_api_pin_remove, GM_API_NO_BODY},
     {"POST", "/communities/{community}/remove", gm_api_post_remove, GM_API_JSON},
+    {"GET", "/communities/{community}/stats", gm_api_stats, GM_API_NO_BODY},
 };
 #define N_ROUTES (sizeof routes / sizeof routes[0])
 
@@ -109,24 +110,30 @@ static void set_error(struct gm_http_resp *resp, unsigned status, const char *me
         resp->body = NULL;
 }
 
-/* Does the Authorization header carry the configured token? Both sides are hashed first, so
- * the comparison takes the same time whatever the presented token's length or content. */
-static bool authorized(const char *token, const struct gm_http_req *req)
+bool gm_api_token_matches(const char *token, const char *presented)
 {
-    const char *header = gm_http_req_header(req, "Authorization");
-    const char *presented = "";
     unsigned char want[32], got[32];
     unsigned int wlen = 0, glen = 0;
-    bool bearer = header && strncasecmp(header, "Bearer ", 7) == 0;
-    if (bearer)
-        for (presented = header + 7; *presented == ' ';)
-            presented++;
+    if (!token || !presented)
+        return false;
     if (!EVP_Digest(token, strlen(token), want, &wlen, EVP_sha256(), NULL) ||
         !EVP_Digest(presented, strlen(presented), got, &glen, EVP_sha256(), NULL) ||
         wlen != sizeof want || glen != sizeof got)
         return false;
     bool same = CRYPTO_memcmp(want, got, sizeof want) == 0;
     OPENSSL_cleanse(want, sizeof want);
+    return same;
+}
+
+bool gm_api_bearer_ok(const char *token, const struct gm_http_req *req)
+{
+    const char *header = gm_http_req_header(req, "Authorization");
+    const char *presented = "";
+    bool bearer = header && strncasecmp(header, "Bearer ", 7) == 0;
+    if (bearer)
+        for (presented = header + 7; *presented == ' ';)
+            presented++;
+    bool same = gm_api_token_matches(token, presented); /* hashed even when absent */
     return bearer && same;
 }
 
@@ -254,7 +261,7 @@ void gm_api_dispatch(struct gm_app *app, const struct gm_http_req *req, struct g
     if (!token || !*token) {
         status = 404;
         snprintf(call.err, sizeof call.err, "admin API is off");
-    } else if (!authorized(token, req)) {
+    } else if (!gm_api_bearer_ok(token, req)) {
         status = 401;
         snprintf(call.err, sizeof call.err, "unauthorized");
     } else {

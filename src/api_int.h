@@ -104,4 +104,7 @@ gm_err gm_api_pin_add(struct gm_api_call *call);
 gm_err gm_api_pin_remove(struct gm_api_call *call);
 gm_err gm_api_post_remove(struct gm_api_call *call);
 
+/* api_stats.c */
+gm_err gm_api_stats(struct gm_api_call *call);
+
 #endif

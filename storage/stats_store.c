@@ -155,20 +155,21 @@ gm_err gm_stats_add(struct gm_txn *txn, const char *community, int64_t at, enum 
     gm_err e = gm_stats_levels(txn, community, level);
     if (e != GM_OK)
         return e;
-    if ((e = get(txn, k, klen, &v)) == GM_OK)
+    if ((e = get(txn, k, klen, &v)) == GM_OK) {
         read_counters(&v, day, GM_STAT_COUNT);
-    else if (e == GM_ENOTFOUND) /* a new day starts at the current levels */
-        memcpy(day, level, sizeof day);
-    else
-        return e;
-    if (gm_stat_is_gauge(s)) {
-        level[s] = delta < 0 && (uint64_t)-delta > level[s] ? 0 : level[s] + (uint64_t)delta;
-        day[s] = level[s];
-        if ((e = write_counters(txn, lk, lklen, level, GM_STAT_COUNT)) != GM_OK)
-            return e;
+    } else if (e == GM_ENOTFOUND) { /* a new day starts at the current levels, no events */
+        for (int i = 0; i < GM_STAT_COUNT; i++)
+            day[i] = gm_stat_is_gauge(i) ? level[i] : 0;
     } else {
-        day[s] = delta < 0 && (uint64_t)-delta > day[s] ? 0 : day[s] + (uint64_t)delta;
+        return e;
     }
+    level[s] = delta < 0 && (uint64_t)-delta > level[s] ? 0 : level[s] + (uint64_t)delta;
+    if (gm_stat_is_gauge(s))
+        day[s] = level[s];
+    else
+        day[s] = delta < 0 && (uint64_t)-delta > day[s] ? 0 : day[s] + (uint64_t)delta;
+    if ((e = write_counters(txn, lk, lklen, level, GM_STAT_COUNT)) != GM_OK)
+        return e;
     return write_counters(txn, k, klen, day, GM_STAT_COUNT);
 }
 
@@ -741,16 +742,41 @@ static gm_err recount(struct gm_txn *txn, enum gm_dbi which, const unsigned char
     return e;
 }
 
+static gm_err zero_gauges(struct gm_txn *txn, const unsigned char *p)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, dbi(txn), &cur);
+    if (rc)
+        return gm_store_map_err(rc, "stats cursor");
+    MDB_val k = {1, (void *)p}, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint64_t c[GM_STAT_COUNT];
+        unsigned char val[GM_STAT_COUNT * 8];
+        if (k.mv_size < 1 || memcmp(k.mv_data, p, 1))
+            break;
+        read_counters(&v, c, GM_STAT_COUNT);
+        c[GM_STAT_MEMBERS] = c[GM_STAT_PENDING] = 0;
+        for (int i = 0; i < GM_STAT_COUNT; i++)
+            gm_store_be64(c[i], val + i * 8);
+        v = (MDB_val){sizeof val, val};
+        if ((rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT)) != 0)
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? GM_OK : gm_store_map_err(rc, "stats gauges");
+}
+
 gm_err gm_stats_rebuild_levels(struct gm_txn *txn)
 {
-    /* forget the levels and hosts of every community: kinds 'l' and 'h' */
-    for (const char *kind = "lh"; *kind; kind++) {
-        unsigned char p[1] = {(unsigned char)*kind};
-        gm_err e = drop_prefix(txn, p, 1);
-        if (e != GM_OK)
-            return e;
-    }
+    /* forget the gauges (not the totals) and the hosts of every community */
+    unsigned char lp[1] = {'l'}, hp[1] = {'h'};
+    gm_err e = zero_gauges(txn, lp);
+    if (e == GM_OK)
+        e = drop_prefix(txn, hp, 1);
+    if (e != GM_OK)
+        return e;
     unsigned char pending[1] = {0}; /* ckv table byte of GM_CKV_PENDING */
-    gm_err e = recount(txn, DBI_MEMBERS, NULL, 0, GM_STAT_MEMBERS);
+    e = recount(txn, DBI_MEMBERS, NULL, 0, GM_STAT_MEMBERS);
     return e == GM_OK ? recount(txn, DBI_CKV, pending, 1, GM_STAT_PENDING) : e;
 }

@@ -14,6 +14,12 @@
 #define GM_API_PREFIX "/api/v1"
 #define GM_API_MODERATOR "api"
 
+/* Is `presented` the admin token `token`? Both are hashed first, so the comparison takes the
+ * same time whatever the presented text's length or content. False if either is NULL. */
+bool gm_api_token_matches(const char *token, const char *presented);
+/* Does the request's "Authorization: Bearer ..." carry `token`? */
+bool gm_api_bearer_ok(const char *token, const struct gm_http_req *req);
+
 /* True if `path` is "/api/v1" or below it: the router hands such requests to gm_api_dispatch. */
 bool gm_api_owns(const char *path);
 

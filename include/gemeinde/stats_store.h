@@ -59,7 +59,8 @@ gm_err gm_stats_add(struct gm_txn *txn, const char *community, int64_t at, enum 
  * Days without a record are 0, except gauges, which carry the last level before them. */
 gm_err gm_stats_range(struct gm_txn *txn, const char *community, uint32_t from, uint32_t to,
                       uint64_t *out);
-/* The current gauge levels (members, pending) into out[GM_STAT_COUNT] (others 0). */
+/* The current gauge levels (members, pending) and, for the other counters, their totals
+ * since the figures began (what /metrics publishes as counters), into out[GM_STAT_COUNT]. */
 gm_err gm_stats_levels(struct gm_txn *txn, const char *community, uint64_t out[GM_STAT_COUNT]);
 
 /* Distinct sets of a day: GM_OK the first time (community, day, kind, actor) is marked,
@@ -144,7 +145,7 @@ gm_err gm_stats_delivery_each(struct gm_txn *txn, gm_stats_host_fn fn, void *arg
 gm_err gm_stats_drop_community(struct gm_txn *txn, const char *community);
 
 /* Recount the gauges and members per server of every community from the members and request
- * tables (the schema upgrade that introduced the figures; also a repair). */
+ * tables (the schema upgrade that introduced the figures; also a repair). Totals are kept. */
 gm_err gm_stats_rebuild_levels(struct gm_txn *txn);
 
 #endif
