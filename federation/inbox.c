@@ -25,6 +25,7 @@
 #include "gemeinde/hosts.h"
 #include "gemeinde/httpsig.h"
 #include "gemeinde/inbox.h"
+#include "gemeinde/metrics.h"
 #include "gemeinde/keycache.h"
 #include "gemeinde/log.h"
 #include "gemeinde/rules.h"
@@ -302,6 +303,7 @@ gm_err gm_inbox_post(struct gm_app *app, const struct gm_http_req *req,
     gm_err e;
     if (req->param && (e = gm_community_exists(app->st, req->param)) != GM_OK) {
         resp->error = e == GM_ENOTFOUND ? "no such community" : NULL;
+        gm_metrics_inbox(e, 0);
         return e;
     }
     if ((e = intake_cheap(app, req, &in, &why)) != GM_OK)
@@ -330,6 +332,8 @@ gm_err gm_inbox_post(struct gm_app *app, const struct gm_http_req *req,
 out:
     if (e != GM_OK && why)
         e = refuse(req, resp, e, why);
+    if (!resp->defer)
+        gm_metrics_inbox(e, duplicate);
     free(owner);
     gm_remote_actor_free(in.moved_to);
     gm_httpsig_free(in.sig);

@@ -147,6 +147,11 @@ static gm_err set_allow_http(struct gm_config *cfg, const char *v, char *err, si
     return parse_bool("allow_http_fetch", v, &cfg->allow_http_fetch, err, errlen);
 }
 
+static gm_err set_metrics(struct gm_config *cfg, const char *v, char *err, size_t errlen)
+{
+    return parse_bool("metrics", v, &cfg->metrics, err, errlen);
+}
+
 static gm_err set_log_level(struct gm_config *cfg, const char *v, char *err, size_t errlen)
 {
     if (gm_log_level_parse(v, &cfg->log_level) != 0) {
@@ -228,6 +233,8 @@ static const struct key_def keys[] = {
     {"max_body", set_max_body, "largest request body in bytes (default 1048576)"},
     {"threads", set_threads, "HTTP worker threads (default 8)"},
     {"map_size_mb", set_map_size, "LMDB map size in MiB (default 1024)"},
+    {"metrics", set_metrics,
+     "serve GET /metrics (Prometheus) to loopback or the admin token (default false)"},
     {"admin_token", set_admin_token,
      "bearer token of the admin API /api/v1/, 24+ characters (default empty: API off)"},
 };

@@ -2,6 +2,7 @@
  * router.c - the route table. Patterns are literal segments and one "{param}" segment. HEAD is
  * served wherever GET is (libmicrohttpd drops the body). Errors become statuses here only (the
  * admin API under /api/v1/, which has its own table, maps them with gm_router_status too). */
+#include "gemeinde/metrics.h"
 #include "gemeinde/router.h"
 
 #include <stdio.h>
@@ -23,6 +24,7 @@ struct route {
 
 static const struct route routes[] = {
     {"GET", "/healthz", gm_wellknown_healthz},
+    {"GET", "/metrics", gm_metrics_get},
     {"GET", "/.well-known/webfinger", gm_wellknown_webfinger},
     {"GET", "/.well-known/host-meta", gm_wellknown_host_meta},
     {"GET", "/.well-known/nodeinfo", gm_wellknown_nodeinfo_links},

@@ -22,6 +22,7 @@ struct gm_config {
     size_t max_body;         /* cap on request bodies, bytes */
     unsigned threads;        /* HTTP worker threads */
     size_t map_size_mb;      /* LMDB map size */
+    bool metrics;            /* serve GET /metrics (to loopback, or with the admin token) */
     char *admin_token;       /* bearer token of the admin API, or NULL: the API is off. A secret:
                               * never logged, never printed */
 };
