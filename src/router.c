@@ -2,6 +2,7 @@
  * router.c - the route table. Patterns are literal segments and one "{param}" segment. HEAD is
  * served wherever GET is (libmicrohttpd drops the body). Errors become statuses here only (the
  * admin API under /api/v1/, which has its own table, maps them with gm_router_status too). */
+#include "gemeinde/admin_routes.h"
 #include "gemeinde/metrics.h"
 #include "gemeinde/router.h"
 
@@ -39,6 +40,11 @@ static const struct route routes[] = {
     {"GET", "/c/{name}/modlog", gm_modlog_get},
     {"GET", "/c/{name}/moderators", gm_community_get_moderators},
     {"GET", "/c/{name}/rules", gm_community_get_rules},
+    {"GET", "/admin", gm_admin_index},
+    {"GET", "/admin/login", gm_admin_login_form},
+    {"POST", "/admin/login", gm_admin_login},
+    {"POST", "/admin/logout", gm_admin_logout},
+    {"GET", "/admin/{name}", gm_admin_dashboard},
     {"POST", "/inbox", gm_inbox_post},
     {"POST", "/c/{name}/inbox", gm_inbox_post},
 

@@ -31,7 +31,7 @@ struct gm_http_req {
     int deferred;
 };
 
-#define GM_HTTP_MAX_HEADERS 4
+#define GM_HTTP_MAX_HEADERS 8
 
 struct gm_http_resp {
     unsigned status;           /* 200 unless the handler sets another success status */
