@@ -16,6 +16,9 @@
 #include "gemeinde/log.h"
 #include "gemeinde/relay.h"
 #include "gemeinde/stats_store.h"
+#include "gemeinde/weekly.h"
+
+#define WEEKLY_EVERY_MS (5 * 60 * 1000)
 
 #define RECORD_EVERY_MS 100
 #define RECORD_BATCH 64
@@ -294,10 +297,32 @@ static void idle(struct gm_delivery *d)
     pthread_mutex_unlock(&d->mu);
 }
 
+/* Queue the weekly digests that are due (weekly.h); the DMs go out with the next jobs. */
+static void weekly(struct gm_delivery *d)
+{
+    struct gm_txn *txn;
+    size_t sent = 0;
+    d->weekly_ms = now_ms();
+    if (gm_txn_begin(d->app->st, true, &txn) != GM_OK)
+        return;
+    struct gm_rules_ctx ctx = {.base_url = d->app->base_url, .now = (int64_t)time(NULL)};
+    gm_err e = gm_weekly_run(txn, &ctx, &sent);
+    if (e == GM_OK) /* also the weeks marked done for communities without moderators */
+        e = gm_txn_commit(txn);
+    else
+        gm_txn_abort(txn);
+    if (e != GM_OK)
+        gm_warn("weekly: digests not queued: %s", gm_strerror(e));
+    else if (sent)
+        gm_info("weekly: %zu digests queued", sent);
+}
+
 static void *worker_main(void *arg)
 {
     struct gm_delivery *d = arg;
     while (!stopping(d)) {
+        if (now_ms() - d->weekly_ms >= WEEKLY_EVERY_MS)
+            weekly(d);
         size_t took = take_jobs(d);
         if (d->n_inflight)
             drive_transfers(d);

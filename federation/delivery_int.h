@@ -36,6 +36,7 @@ struct gm_delivery {
     struct transfer *done[GM_DELIVERY_MAX_INFLIGHT];
     size_t n_done;
     int64_t first_done_ms; /* when the oldest unrecorded outcome arrived */
+    int64_t weekly_ms;      /* last check for due weekly digests (weekly.h) */
 };
 
 enum outcome { OUT_DONE, OUT_RETRY, OUT_DROP, OUT_ABORTED, OUT_EXPANDED };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  * cli_stats.c - `gemeinde stats NAME [--days N] [--json|--csv]`: a community's figures for
- * the last N days (default 30), read from the figures recorded as things happened. */
+ * the last N days (default 30), read from the figures recorded as things happened, or
+ * (--digest) the weekly digest text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,13 @@
 #include "gemeinde/cli.h"
 #include "gemeinde/stats_report.h"
 #include "gemeinde/store.h"
+#include "gemeinde/weekly.h"
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: gemeinde stats NAME [--days N] [--json|--csv]\n"
-                    "  N: 1-%d days ending today (UTC), default 30\n",
+    fprintf(stderr, "usage: gemeinde stats NAME [--days N] [--json|--csv|--digest]\n"
+                    "  N: 1-%d days ending today (UTC), default 30; --digest: the weekly\n"
+                    "  digest moderators get by direct message (weekly_digest setting)\n",
             GM_STATS_DAYS_MAX);
     return GM_EXIT_USAGE;
 }
@@ -69,26 +72,35 @@ int gm_cli_stats(const struct gm_config *cfg, int argc, char **argv)
             format = 'j';
         } else if (!strcmp(argv[i], "--csv")) {
             format = 'c';
+        } else if (!strcmp(argv[i], "--digest")) {
+            format = 'd';
         } else {
             return usage();
         }
     }
-    q.daily = format != 't';
+    q.daily = format == 'j' || format == 'c';
     struct gm_store *st;
     struct gm_txn *txn;
     json_t *report = NULL;
     int rc = gm_cli_open_community(cfg, q.community, &st);
     if (rc != GM_EXIT_OK)
         return rc;
+    char *digest = NULL;
     gm_err e = gm_txn_begin(st, false, &txn);
     if (e == GM_OK) {
-        e = gm_stats_report(txn, &q, &report);
+        e = format == 'd' ? gm_weekly_text(txn, q.community, q.now, &digest)
+                          : gm_stats_report(txn, &q, &report);
         gm_txn_abort(txn);
     }
     gm_store_close(st);
     if (e != GM_OK) {
         fprintf(stderr, "gemeinde stats: %s: %s\n", q.community, gm_strerror(e));
         return GM_EXIT_FAIL;
+    }
+    if (digest) {
+        puts(digest);
+        free(digest);
+        return GM_EXIT_OK;
     }
     return print(report, format);
 }

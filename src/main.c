@@ -36,7 +36,7 @@ static void usage(FILE *out)
             "  pin NAME POST-URL | unpin NAME POST-URL   pinned posts (Add/Remove to members)\n"
             "  pins NAME [--json]                list a community's pinned posts\n"
             "  remove NAME POST-URL --reason T   take a relayed post back from every member\n"
-            "  stats NAME [--days N] [--json|--csv]  figures: growth, activity, response times,\n"
+            "  stats NAME [--days N] [--json|--csv|--digest]  figures: growth, activity, answers,\n"
             "                                    unanswered posts (last N days, default 30)\n\n"
             "configuration keys (file: 'key = value'; options: --key value):\n%s",
             gm_config_help());
