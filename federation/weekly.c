@@ -17,7 +17,8 @@
 int64_t gm_weekly_week(int64_t t)
 {
     int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-    return (day + 3) / 7; /* 1970-01-01 was a Thursday: day -3 was a Monday */
+    int64_t d = day + 3; /* 1970-01-01 was a Thursday: day -3 was a Monday */
+    return d >= 0 ? d / 7 : -((-d + 6) / 7);
 }
 
 static json_int_t num(json_t *o, const char *k)
