@@ -13,7 +13,7 @@ fi
 build=$1
 seconds=${2:-10}
 root=$(cd "$(dirname "$0")/.." && pwd)
-targets="fuzz_httpsig fuzz_digest fuzz_inbox"
+targets="fuzz_httpsig fuzz_digest fuzz_inbox fuzz_sanitize"
 
 mkdir -p "$build/fuzz-artifacts"
 log="$build/fuzz-artifacts/build.log"
