@@ -3,6 +3,7 @@
  * it, then render. Collections come from storage: the outbox (paged), the members
  * (a count, and the list when the community shows it), the pinned posts (featured). */
 #include "gemeinde/actor_routes.h"
+#include "gemeinde/stats_store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,23 +40,46 @@ static gm_err vary_accept(struct gm_http_resp *resp)
     return gm_http_resp_header(resp, "Vary", "Accept");
 }
 
+/* The page for browsers: the member count from the figures (no scan of the members), the
+ * recent posts sanitized, and a policy that allows no script at all. */
+static gm_err community_page(struct gm_app *app, const struct gm_community *c,
+                             struct gm_http_resp *resp)
+{
+    struct gm_txn *txn;
+    uint64_t levels[GM_STAT_COUNT];
+    json_t *posts = NULL;
+    char *html;
+    size_t len;
+    gm_err e = gm_txn_begin(app->st, false, &txn);
+    if (e != GM_OK)
+        return e;
+    e = gm_stats_levels(txn, c->name, levels);
+    if (e == GM_OK)
+        e = gm_html_community_posts(txn, c->name, GM_HTML_RECENT_POSTS, &posts);
+    gm_txn_abort(txn);
+    if (e == GM_OK)
+        e = gm_html_community_page(app, c, (size_t)levels[GM_STAT_MEMBERS], posts, &html, &len);
+    json_decref(posts);
+    if (e != GM_OK)
+        return e;
+    gm_http_resp_take(resp, html, len, "text/html; charset=utf-8");
+    e = gm_http_resp_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+    return e == GM_OK ? gm_http_resp_header(resp, "X-Content-Type-Options", "nosniff") : e;
+}
+
 gm_err gm_actor_get_group(struct gm_app *app, const struct gm_http_req *req,
                           struct gm_http_resp *resp)
 {
     struct gm_community *c;
-    size_t members = 0;
-    gm_err e = load(app, req, resp, &c, &members);
+    gm_err e = load(app, req, resp, &c, NULL);
     if (e != GM_OK)
         return e;
-    if (gm_http_wants_activity_json(req)) {
+    if (gm_http_wants_activity_json(req))
         e = gm_http_resp_json(resp, gm_actor_group_json(app, c), GM_AP_CONTENT_TYPE);
-    } else {
-        char *html;
-        size_t len;
-        e = gm_html_community_page(app, c, members, &html, &len);
-        if (e == GM_OK)
-            gm_http_resp_take(resp, html, len, "text/html; charset=utf-8");
-    }
+    else
+        e = community_page(app, c, resp);
     gm_community_free(c);
     return e == GM_OK ? vary_accept(resp) : e;
 }
