@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "gemeinde/as_ref.h"
-#include "gemeinde/notify.h"
+#include "gemeinde/html_sanitize.h"
 #include "gemeinde/stats_events.h"
 #include "gemeinde/stats_store.h"
 
@@ -62,24 +62,16 @@ static json_t *list_entry(json_t *obj, const char *id, const char *author, int q
     const char *url = gm_as_ref_id(json_object_get(obj, "url"));
     const char *name = json_string_value(json_object_get(obj, "name"));
     const char *content = json_string_value(json_object_get(obj, "content"));
-    char *text = name || !content ? NULL : gm_notify_html_text(content);
-    const char *title = name ? name : text ? text : "";
-    char cut[TITLE_MAX + 8];
-    size_t n = strlen(title);
-    if (n > TITLE_MAX) { /* at a UTF-8 character boundary */
-        n = TITLE_MAX;
-        while (n > 0 && ((unsigned char)title[n] & 0xC0) == 0x80)
-            n--;
-        memcpy(cut, title, n);
-        memcpy(cut + n, "\xE2\x80\xA6", 4);
-        title = cut;
-    }
+    char *text = name ? NULL : gm_html_to_text(content, content ? strlen(content) : 0, TITLE_MAX);
+    char *cut = name ? gm_html_to_text(name, strlen(name), TITLE_MAX) : NULL; /* plain text */
+    const char *title = cut ? cut : text ? text : "";
     /* only http(s) links are shown as links */
     if (!url || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)))
         url = id;
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", id, "url", url, "author", author,
                           "title", title, "question", question);
     free(text);
+    free(cut);
     return e;
 }
 

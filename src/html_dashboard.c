@@ -10,7 +10,7 @@
 #include "gemeinde/buf.h"
 #include "gemeinde/community.h"
 #include "gemeinde/html_dashboard.h"
-#include "gemeinde/notify.h"
+#include "gemeinde/html_sanitize.h"
 #include "gemeinde/stats_report.h"
 #include "gemeinde/stats_store.h"
 #include "gemeinde/svg_chart.h"
@@ -224,16 +224,10 @@ static void people(struct gm_buf *b, json_t *r)
     gm_buf_puts(b, "</ul></section></div>");
 }
 
-/* Text of a remote post, short and escaped. */
+/* Text of a remote post, short and escaped (script and style contents dropped). */
 static void put_excerpt(struct gm_buf *b, const char *html)
 {
-    char *text = html ? gm_notify_html_text(html) : NULL;
-    if (text && strlen(text) > EXCERPT) {
-        size_t n = EXCERPT;
-        while (n && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
-        strcpy(text + n, "\xE2\x80\xA6");
-    }
+    char *text = gm_html_to_text(html, html ? strlen(html) : 0, EXCERPT);
     gm_buf_put_html(b, text ? text : "");
     free(text);
 }
