@@ -77,6 +77,7 @@ gm_err gm_cblock_add(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *c
                             (json_int_t)ctx->now, "by", moderator);
     gm_err e = rec ? gm_ckv_put(txn, GM_CKV_BLOCKS, community, d, rec) : GM_ENOMEM;
     json_decref(rec);
+    gm_txn_set_now(txn, ctx->now); /* the figures count the members lost now */
     if (e == GM_OK && b->severity == GM_BLOCK_SUSPEND)
         e = suspend_members(txn, community, d, &gone);
     if (e == GM_OK)

@@ -153,6 +153,7 @@ gm_err gm_membership_approve(struct gm_txn *txn, struct gm_rules_ctx *ctx,
 {
     struct gm_community *c = NULL;
     json_t *follow = NULL;
+    gm_txn_set_now(txn, ctx->now); /* the figures count the new member now */
     gm_err e = gm_community_get(txn, community, &c);
     if (e == GM_OK)
         e = take_pending(txn, community, actor, &follow);
@@ -170,6 +171,7 @@ gm_err gm_membership_reject(struct gm_txn *txn, struct gm_rules_ctx *ctx,
                             const char *reason)
 {
     json_t *follow = NULL;
+    gm_txn_set_now(txn, ctx->now); /* the figures count the request gone now */
     gm_err e = take_pending(txn, community, actor, &follow);
     if (e == GM_OK) {
         e = gm_notify_follow_answer(txn, ctx, community, actor, follow, false);
@@ -199,6 +201,7 @@ static gm_err end_membership(struct gm_txn *txn, struct gm_rules_ctx *ctx, const
     json_t *follow = NULL;
     char url[600];
     snprintf(url, sizeof url, "%s/c/%s", ctx->base_url, community);
+    gm_txn_set_now(txn, ctx->now); /* the figures count the member lost now */
     gm_err e = gm_member_get(txn, community, actor, &m);
     if (e == GM_OK) {
         follow = follow_of(url, actor, m->follow_id);
