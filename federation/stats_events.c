@@ -56,10 +56,32 @@ int gm_stats_is_question(json_t *obj)
            asks(json_string_value(json_object_get(obj, "content")));
 }
 
+/* Where a person reads the post: "url" as a string, a Link ({href}) or a list of them (the
+ * first text/html one, else the first), as Mastodon, Lemmy and PeerTube send it. */
+static const char *web_url(json_t *url)
+{
+    if (json_is_string(url))
+        return json_string_value(url);
+    if (json_is_object(url))
+        return json_string_value(json_object_get(url, "href"));
+    const char *first = NULL;
+    size_t i;
+    json_t *it;
+    json_array_foreach(url, i, it) {
+        const char *href = json_is_string(it) ? json_string_value(it) : json_string_value(json_object_get(it, "href"));
+        const char *type = json_string_value(json_object_get(it, "mediaType"));
+        if (href && type && !strcmp(type, "text/html"))
+            return href;
+        if (!first)
+            first = href;
+    }
+    return first;
+}
+
 /* The unanswered list's entry of a post: where to read it and a short title. */
 static json_t *list_entry(json_t *obj, const char *id, const char *author, int question)
 {
-    const char *url = gm_as_ref_id(json_object_get(obj, "url"));
+    const char *url = web_url(json_object_get(obj, "url"));
     const char *name = json_string_value(json_object_get(obj, "name"));
     const char *content = json_string_value(json_object_get(obj, "content"));
     char *text = name ? NULL : gm_html_to_text(content, content ? strlen(content) : 0, TITLE_MAX);

@@ -122,8 +122,9 @@ static void add_and_range(void **state)
     uint64_t lv[NS];
     memset(lv, 0xab, sizeof lv);
     assert_int_equal(gm_stats_levels(txn, "demo", lv), GM_OK);
-    for (int s = 0; s < NS; s++)
-        assert_int_equal(lv[s], s == GM_STAT_MEMBERS ? 2 : s == GM_STAT_PENDING ? 1 : 0);
+    for (int s = 0; s < NS; s++) /* gauges: the level; counters: the total since the start */
+        assert_int_equal(lv[s], s == GM_STAT_MEMBERS ? 2 : s == GM_STAT_PENDING ? 1
+                                : s == GM_STAT_POSTS ? 3 : s == GM_STAT_LIKES ? 1 : 0);
     assert_int_equal(gm_stats_levels(txn, "none", lv), GM_OK);
     assert_int_equal(lv[GM_STAT_MEMBERS], 0);
 }
