@@ -4,6 +4,7 @@
  * (membership.h, post_policy.h, community_blocks.h ...) inside the activity's transaction and
  * builds a plain-text answer; notify.c escapes it into the reply. */
 #include "gemeinde/dm_commands.h"
+#include "gemeinde/stats_report.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -268,7 +269,28 @@ static gm_err cmd_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char 
     return GM_OK;
 }
 
-static gm_err cmd_stats(struct gm_txn *txn, const char *community, struct reply *r)
+/* The last 7 days in one line (stats_report.h). */
+static void week_line(struct gm_txn *txn, const char *community, int64_t now, struct reply *r)
+{
+    struct gm_stats_query q = {.community = community, .now = now, .days = 7,
+                               .unanswered_age = -1};
+    json_t *rep = NULL;
+    char med[32];
+    if (gm_stats_report(txn, &q, &rep) != GM_OK)
+        return;
+    json_t *p = json_object_get(rep, "period");
+    json_t *m = json_object_get(json_object_get(json_object_get(rep, "response_time"), "period"), "median");
+    say(r, "\nLast 7 days: %lld posts, %lld replies, %lld answered; first answer median %s; "
+           "%lld waiting for an answer",
+        (long long)json_integer_value(json_object_get(p, "posts")),
+        (long long)json_integer_value(json_object_get(p, "replies")),
+        (long long)json_integer_value(json_object_get(p, "answered")),
+        gm_stats_duration(json_is_integer(m) ? json_integer_value(m) : -1, med, sizeof med),
+        (long long)json_integer_value(json_object_get(json_object_get(rep, "unanswered"), "total")));
+    json_decref(rep);
+}
+
+static gm_err cmd_stats(struct gm_txn *txn, const char *community, int64_t now, struct reply *r)
 {
     size_t members = 0, pending = 0, held = 0, mods = 0, relayed = 0;
     gm_err e = gm_member_count(txn, community, &members);
@@ -287,6 +309,8 @@ static gm_err cmd_stats(struct gm_txn *txn, const char *community, struct reply 
         say(r, "Members: %zu\nWaiting to join: %zu\nPosts waiting for approval: %zu\n"
                "Open reports: %zu%s\nModerators: %zu\nAnnounces sent: %zu", members, pending,
             held, json_array_size(open), json_array_size(open) >= 1000 ? "+" : "", mods, relayed);
+    if (e == GM_OK)
+        week_line(txn, community, now, r);
     json_decref(open);
     return e;
 }
@@ -317,7 +341,7 @@ gm_err gm_dm_run(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char *commu
     else if (!strcmp(word, "block"))
         e = cmd_block(txn, ctx, community, p, &r);
     else if (!strcmp(word, "stats"))
-        e = cmd_stats(txn, community, &r);
+        e = cmd_stats(txn, community, ctx->now, &r);
     else if (!strcmp(word, "remove") || !strcmp(word, "pin") || !strcmp(word, "unpin"))
         e = cmd_post(txn, ctx, community, word, p, &r);
     else
