@@ -38,11 +38,13 @@ static void defaults(void **state)
     (void)state;
     struct gm_community *c = fresh();
     json_t *all = gm_community_settings(c);
-    json_t *want = json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:s, s:[], s:s, s:b, s:b, s:b}",
+    json_t *want = json_pack("{s:s, s:s, s:b, s:i, s:i, s:i, s:i, s:s, s:[], s:s, s:b, s:b, s:b, "
+                             "s:i, s:b}",
                              "join", "open", "posting", "members", "premoderation", 0,
                              "probation_posts", 0, "probation_days", 0, "max_mentions", 0,
                              "rate_limit", 0, "spam_action", "hold", "filters", "welcome", "",
-                             "ban_notice", 1, "followers_visible", 0, "microblog_replies", 1);
+                             "ban_notice", 1, "followers_visible", 0, "microblog_replies", 1,
+                             "unanswered_minutes", 60, "weekly_digest", 0);
     if (!json_equal(all, want))
         fail_msg("defaults: %s", json_dumps(all, JSON_COMPACT));
     json_decref(want);
