@@ -2,13 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # deps.sh - install the Debian 12 packages gemeinde needs, only those missing.
 #   scripts/deps.sh          build and run
-#   scripts/deps.sh --test   also what the test suite needs (cmocka, clang/libFuzzer, npm)
+#   scripts/deps.sh --test   also what the test suite needs (cmocka, clang/libFuzzer, npm,
+#                            chromium for the browser test)
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libcurl4-openssl-dev libssl-dev
       libjansson-dev liblmdb-dev)
 if [ "${1:-}" = "--test" ]; then
-    pkgs+=(libcmocka-dev clang libclang-rt-14-dev)
+    pkgs+=(libcmocka-dev clang libclang-rt-14-dev chromium)
     command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # test.sh - the whole test suite: install what is missing (Debian packages, pinned npm packages
-# for the Fedify interop test), build with ASan+UBSan and -Werror, run ctest (unit, integration,
-# interop), then a short run of every fuzz target.
+# for the Fedify interop tests and the browser test), build with ASan+UBSan and -Werror, run
+# ctest (unit, integration, interop, browser), then a short run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh --test
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 # An optimised build with -Werror catches warnings only the optimiser sees.
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DGM_WERROR=ON -DGM_BUILD_TESTS=OFF >/dev/null

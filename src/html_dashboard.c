@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  * html_dashboard.c - the admin dashboard pages (html_dashboard.h). A community's page is built
- * from one stats report: tiles with the period's figures, three SVG charts (members, activity,
- * response time), the unanswered posts (oldest first, linked), top contributors, servers, then
- * the queues and the moderation log. Mobile first: one column, tiles wrap. */
+ * from one stats report: tiles with the period's figures, four SVG charts (members, joined and
+ * left, activity, response time), the unanswered posts (oldest first, linked), top contributors,
+ * servers, then the queues and the moderation log. Mobile first: one column, tiles wrap. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +38,7 @@ static const char css[] =
     "padding:.9rem 1rem;margin:0 0 1rem;overflow-wrap:anywhere}ul.list{list-style:none;margin:0;"
     "padding:0}ul.list li{padding:.45rem 0;border-top:1px solid var(--line)}"
     "ul.list li:first-child{border-top:0}.q{display:inline-block;background:var(--warn);"
-    "color:#fff;border-radius:4px;padding:0 .35rem;font-size:.75rem;margin-right:.3rem}"
+    "color:var(--card);border-radius:4px;padding:0 .35rem;font-size:.75rem;margin-right:.3rem}"
     ".warn{color:var(--warn);font-weight:600}form.login{max-width:24rem;margin:3rem auto;"
     "background:var(--card);border:1px solid var(--line);border-radius:8px;padding:1.2rem}"
     "input[type=password]{width:100%;padding:.5rem;font:inherit;margin:.4rem 0 .8rem}"
@@ -161,9 +161,24 @@ static void chart(struct gm_buf *b, json_t *daily, const char *id, const char *t
     free(labels);
 }
 
+/* Minutes while every day's answers came within two hours, else hours: on an hours axis,
+ * answers within minutes would all sit on the zero line. */
+static int response_in_minutes(json_t *daily)
+{
+    json_t *day;
+    size_t i;
+    json_array_foreach(daily, i, day) {
+        json_t *p90 = json_object_get(json_object_get(day, "response"), "p90");
+        if (json_is_integer(p90) && json_integer_value(p90) >= 7200)
+            return 0;
+    }
+    return 1;
+}
+
 static void charts(struct gm_buf *b, json_t *r)
 {
     json_t *daily = json_object_get(r, "daily");
+    int minutes = response_in_minutes(daily);
     gm_buf_puts(b, "<div class=\"grid\">");
     chart(b, daily, "chart-members", "Members", (const char *const[]){"members"},
           (const char *const[]){"members"}, 1, GM_SVG_LINE, 1, "");
@@ -172,9 +187,12 @@ static void charts(struct gm_buf *b, json_t *r)
           (const char *const[]){"joined", "left"}, 2, GM_SVG_BARS, 1, "");
     chart(b, daily, "chart-activity", "Posts and replies", (const char *const[]){"posts", "replies"},
           (const char *const[]){"posts", "replies"}, 2, GM_SVG_BARS, 1, "");
-    chart(b, daily, "chart-response", "Time to first answer (hours, by day of the post)",
+    chart(b, daily, "chart-response",
+          minutes ? "Time to first answer (minutes, by day of the post)"
+                  : "Time to first answer (hours, by day of the post)",
           (const char *const[]){"response.median", "response.p90"},
-          (const char *const[]){"median", "90th percentile"}, 2, GM_SVG_LINE, 3600, "h");
+          (const char *const[]){"median", "90th percentile"}, 2, GM_SVG_LINE, minutes ? 60 : 3600,
+          minutes ? "min" : "h");
     gm_buf_puts(b, "</div>");
 }
 
@@ -210,8 +228,8 @@ static void people(struct gm_buf *b, json_t *r)
     json_array_foreach(json_object_get(r, "top_contributors"), i, it) {
         gm_buf_puts(b, "<li>");
         put_link(b, str(it, "actor"), str(it, "actor"));
-        gm_buf_printf(b, "<br><span class=\"mute\">%lld answered &middot; %lld posts &middot; "
-                         "%lld replies</span></li>",
+        gm_buf_printf(b, "<br><span class=\"mute\">%lld got an answer &middot; %lld posts "
+                         "&middot; %lld replies</span></li>",
                       num(it, "answered"), num(it, "posts"), num(it, "replies"));
     }
     gm_buf_printf(b, "</ul></section><section><h2>Members by server (%lld)</h2><ul class=\"list\">",

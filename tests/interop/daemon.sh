@@ -2,7 +2,8 @@
 # daemon.sh - what the run_*.sh interop runners share; source it, do not run it.
 #   gm_interop_init NAME "$@"     check the binary argument and node_modules, make a temp dir
 #   gm_interop_start [ARGS...]    config + `community create interop ARGS` + `serve`, wait for the
-#                                 port (sets $port); the daemon runs in its own process group
+#                                 port (sets $port); the daemon runs in its own process group.
+#                                 Lines in $gm_interop_conf_extra (if set) are added to gm.conf.
 #   gm_interop_expect_log PAT...  one ok/not ok line per pattern found in the daemon log
 #   gm_interop_no_delivery_problems
 #   gm_interop_finish             SIGTERM, require exit 0 within 10 s, log on failure, exit
@@ -58,6 +59,7 @@ allow_private_addresses = true
 allow_http_fetch = true
 log_level = debug
 CONF
+  [ -z "${gm_interop_conf_extra:-}" ] || printf '%s\n' "$gm_interop_conf_extra" >> "$tmp/gm.conf"
   cd "$tmp" || exit 2
   echo "# gemeinde community create interop"
   if ! "$gm" -c gm.conf community create interop "$@" > create.log 2>&1; then
