@@ -34,7 +34,7 @@ static const char css[] =
     "margin:1rem 0}.tile{background:var(--card);border:1px solid var(--line);border-radius:8px;"
     "padding:.6rem .8rem}.tile b{display:block;font-size:1.35rem}.tile span{color:var(--mute);"
     "font-size:.85rem}.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));"
-    "gap:1rem}section{background:var(--card);border:1px solid var(--line);border-radius:8px;"
+    "gap:1rem}.charts{grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr))}section{background:var(--card);border:1px solid var(--line);border-radius:8px;"
     "padding:.9rem 1rem;margin:0 0 1rem;overflow-wrap:anywhere}ul.list{list-style:none;margin:0;"
     "padding:0}ul.list li{padding:.45rem 0;border-top:1px solid var(--line)}"
     "ul.list li:first-child{border-top:0}.q{display:inline-block;background:var(--warn);"
@@ -161,25 +161,26 @@ static void chart(struct gm_buf *b, json_t *daily, const char *id, const char *t
     free(labels);
 }
 
-/* Minutes while every day's answers came within two hours, else hours: on an hours axis,
- * answers within minutes would all sit on the zero line. */
-static int response_in_minutes(json_t *daily)
+/* The unit of the response-time chart: seconds while every day's 90th percentile is under
+ * two minutes, minutes under two hours, else hours, so the lines never sit on the zero line. */
+static int response_unit(json_t *daily)
 {
     json_t *day;
     size_t i;
+    json_int_t most = 0;
     json_array_foreach(daily, i, day) {
         json_t *p90 = json_object_get(json_object_get(day, "response"), "p90");
-        if (json_is_integer(p90) && json_integer_value(p90) >= 7200)
-            return 0;
+        if (json_is_integer(p90) && json_integer_value(p90) > most)
+            most = json_integer_value(p90);
     }
-    return 1;
+    return most < 120 ? 1 : most < 7200 ? 60 : 3600;
 }
 
 static void charts(struct gm_buf *b, json_t *r)
 {
     json_t *daily = json_object_get(r, "daily");
-    int minutes = response_in_minutes(daily);
-    gm_buf_puts(b, "<div class=\"grid\">");
+    int unit = response_unit(daily);
+    gm_buf_puts(b, "<div class=\"grid charts\">");
     chart(b, daily, "chart-members", "Members", (const char *const[]){"members"},
           (const char *const[]){"members"}, 1, GM_SVG_LINE, 1, "");
     chart(b, daily, "chart-growth", "Joined and left",
@@ -188,11 +189,12 @@ static void charts(struct gm_buf *b, json_t *r)
     chart(b, daily, "chart-activity", "Posts and replies", (const char *const[]){"posts", "replies"},
           (const char *const[]){"posts", "replies"}, 2, GM_SVG_BARS, 1, "");
     chart(b, daily, "chart-response",
-          minutes ? "Time to first answer (minutes, by day of the post)"
-                  : "Time to first answer (hours, by day of the post)",
+          unit == 1    ? "Time to first answer (seconds, by day of the post)"
+          : unit == 60 ? "Time to first answer (minutes, by day of the post)"
+                       : "Time to first answer (hours, by day of the post)",
           (const char *const[]){"response.median", "response.p90"},
-          (const char *const[]){"median", "90th percentile"}, 2, GM_SVG_LINE, minutes ? 60 : 3600,
-          minutes ? "min" : "h");
+          (const char *const[]){"median", "90th percentile"}, 2, GM_SVG_LINE, unit,
+          unit == 1 ? "s" : unit == 60 ? "min" : "h");
     gm_buf_puts(b, "</div>");
 }
 

@@ -147,14 +147,14 @@ async function figures(page, stats) {
     const n = await svg.locator(mark).count();
     ok(n > 0 && (await svg.locator(".gm-empty").count()) === 0, `b. svg#${id} draws data (${n} × ${mark}), not "no data yet"`);
   }
-  // answers within seconds: the response chart is in minutes, its points clear of the zero line
+  // answers within seconds: the response chart is in seconds, its points clear of the zero line
   const ticks = await page.locator("svg#chart-response text.gm-ytick").evaluateAll((ts) => ts.map((t) => ({ s: t.textContent, y: +t.getAttribute("y") - 4 })));
   const dots = await page.locator("svg#chart-response circle").evaluateAll((cs) => cs.map((c) => +c.getAttribute("cy")));
   const zero = ticks[0]?.y;
   const top = ticks.at(-1)?.y;
   ok(
-    ticks.length >= 3 && ticks.every((t) => t.s.endsWith("min")) && dots.length > 0 && dots.every((cy) => cy < (zero + top) / 2),
-    `b. chart-response is in minutes (ticks ${ticks.map((t) => t.s).join(", ")}) and its points are in the upper half of the plot`,
+    ticks.length >= 3 && ticks.every((t) => /^[0-9.]+s$/.test(t.s)) && dots.length > 0 && dots.every((cy) => cy < (zero + top) / 2),
+    `b. chart-response is in seconds (ticks ${ticks.map((t) => t.s).join(", ")}) and its points are in the upper half of the plot`,
     `dots at y ${dots.join(", ")}; zero line ${zero}, top ${top}; title "${await text(page.locator("section:has(svg#chart-response) h2"))}"`,
   );
   const today = stats?.to;
