@@ -7,6 +7,9 @@
 #   scripts/bench.sh inbox [ARGS]    the same
 #   scripts/bench.sh fanout [ARGS]   bench_fanout (one post relayed to 1,000 / 5,000 / 10,000
 #                                    members); ARGS go to it, e.g. --scenarios c
+#   scripts/bench.sh stats [ARGS]    bench_stats (`stats` and the dashboard of a community with
+#                                    100,000 members and 1,000,000 posts over a year); ARGS go
+#                                    to it, e.g. --runs 50
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +17,7 @@ bench=bench_inbox
 case "${1:-}" in
     inbox) shift ;;
     fanout) bench=bench_fanout; shift ;;
+    stats) bench=bench_stats; shift ;;
 esac
 
 scripts/deps.sh

@@ -672,6 +672,29 @@ gm_err gm_stats_delivery_each(struct gm_txn *txn, gm_stats_host_fn fn, void *arg
     return each(txn, 'n', "", delivery_one, &ha);
 }
 
+gm_err gm_stats_kind_usage(struct gm_txn *txn, char kind, uint64_t *entries, uint64_t *bytes)
+{
+    unsigned char p = (unsigned char)kind;
+    uint64_t n = 0, sum = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn->txn, dbi(txn), &cur);
+    if (rc)
+        return gm_store_map_err(rc, "stats cursor");
+    MDB_val k = {1, &p}, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+         rc == 0 && k.mv_size >= 1 && *(const unsigned char *)k.mv_data == p;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        n++;
+        sum += k.mv_size + v.mv_size;
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return gm_store_map_err(rc, "stats usage");
+    *entries = n;
+    *bytes = sum;
+    return GM_OK;
+}
+
 static gm_err drop_prefix(struct gm_txn *txn, const unsigned char *p, size_t plen)
 {
     MDB_cursor *cur;

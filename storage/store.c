@@ -232,6 +232,27 @@ gm_err gm_store_last_txnid(struct gm_store *st, uint64_t *id)
     return GM_OK;
 }
 
+gm_err gm_store_db_bytes(struct gm_store *st, const char *name, uint64_t *bytes, uint64_t *entries)
+{
+    MDB_txn *txn;
+    MDB_stat ms;
+    int i = 0;
+    while (i < DBI_COUNT && strcmp(dbi_names[i], name) != 0)
+        i++;
+    if (i == DBI_COUNT)
+        return GM_ENOTFOUND;
+    int rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn);
+    if (rc)
+        return gm_store_map_err(rc, "begin transaction");
+    rc = mdb_stat(txn, st->dbi[i], &ms);
+    mdb_txn_abort(txn);
+    if (rc)
+        return gm_store_map_err(rc, "database stat");
+    *bytes = ((uint64_t)ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages) * ms.ms_psize;
+    *entries = (uint64_t)ms.ms_entries;
+    return GM_OK;
+}
+
 gm_err gm_txn_begin(struct gm_store *st, bool write, struct gm_txn **out)
 {
     struct gm_txn *t = malloc(sizeof *t);

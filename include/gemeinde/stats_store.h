@@ -141,6 +141,12 @@ typedef void (*gm_stats_host_fn)(const char *host, size_t host_len,
                                  const uint64_t counts[GM_DELIVERY_KINDS], void *arg);
 gm_err gm_stats_delivery_each(struct gm_txn *txn, gm_stats_host_fn fn, void *arg);
 
+/* For measurements: the records of key kind `kind` of every community ('d' days, 'l' levels,
+ * 's' distinct people of a day, 'r'/'q' samples, 'o' relayed objects, 'u' unanswered posts,
+ * 'c' contributors, 'h' members per server, 'n' deliveries: see stats_store.c): how many, and
+ * the bytes of their keys and values (without LMDB's page overhead). A walk over all of them. */
+gm_err gm_stats_kind_usage(struct gm_txn *txn, char kind, uint64_t *entries, uint64_t *bytes);
+
 /* Forget every figure of `community` (on delete). */
 gm_err gm_stats_drop_community(struct gm_txn *txn, const char *community);
 

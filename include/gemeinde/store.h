@@ -33,6 +33,13 @@ void gm_store_close(struct gm_store *st);
  * GM_OK: *id is set. */
 gm_err gm_store_last_txnid(struct gm_store *st, uint64_t *id);
 
+/* What the named database `name` ("stats", "members" ...) occupies, for measurements: its
+ * branch, leaf and overflow pages times the page size (free pages of the file not counted), and
+ * its entries, read in a read transaction of its own. GM_OK: *bytes and *entries are set.
+ * GM_ENOTFOUND: no database of that name. */
+gm_err gm_store_db_bytes(struct gm_store *st, const char *name, uint64_t *bytes,
+                         uint64_t *entries);
+
 /* Begin a transaction. GM_OK: *out is yours until commit or abort. */
 gm_err gm_txn_begin(struct gm_store *st, bool write, struct gm_txn **out);
 /* The time of the change a write transaction makes (unix seconds): what the figures count at.

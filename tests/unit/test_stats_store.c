@@ -5,8 +5,8 @@
  * bounds, other communities never mixed in), distinct sets, response-time samples per day,
  * object records, the unanswered list ([from, to) pages, oldest first, max and total),
  * contributors, members per server, node-wide delivery outcomes, dropping a community, the
- * schema upgrade that recounts the gauges from the members and request tables, and the
- * percentile rule of stats_report.h against a sort-based reference. */
+ * schema upgrade that recounts the gauges from the members and request tables, the usage of a
+ * kind of records (a measurement helper), and the percentile rule of stats_report.h against a sort-based reference. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -644,6 +644,32 @@ static int64_t reference(const uint32_t *in, size_t n, double p)
     return (int64_t)llround(v);
 }
 
+/* gm_stats_kind_usage: entries and key + value bytes of one kind, over every community. */
+static void kind_usage(void **state)
+{
+    struct gm_txn *txn = ((struct tu_store *)*state)->txn;
+    uint64_t entries = 7, bytes = 7;
+    add(txn, "a", AT(0, 10), GM_STAT_POSTS, 1);
+    add(txn, "a", AT(1, 10), GM_STAT_LIKES, 2);
+    add(txn, "bb", AT(1, 10), GM_STAT_LIKES, 1);
+    assert_int_equal(gm_stats_mark(txn, "a", D0, 'p', "https://x.example/u/1"), GM_OK);
+    /* clang-format off */
+    static const struct { char kind; uint64_t entries, bytes; } want[] = {
+        {'d', 3, (1 + 2 + 4 + NS * 8) * 2 + (1 + 3 + 4 + NS * 8)}, /* 'd' c NUL day -> u64[] */
+        {'l', 2, (1 + 2 + NS * 8) + (1 + 3 + NS * 8)},
+        {'s', 1, 1 + 2 + 4 + 1 + 21},                               /* ... kind actor -> "" */
+        {'o', 0, 0},
+    };
+    /* clang-format on */
+    for (size_t i = 0; i < TU_ARRAY_LEN(want); i++) {
+        assert_int_equal(gm_stats_kind_usage(txn, want[i].kind, &entries, &bytes), GM_OK);
+        if (entries != want[i].entries || bytes != want[i].bytes)
+            fail_msg("kind '%c': %llu entries, %llu bytes; want %llu, %llu", want[i].kind,
+                     (unsigned long long)entries, (unsigned long long)bytes,
+                     (unsigned long long)want[i].entries, (unsigned long long)want[i].bytes);
+    }
+}
+
 static void percentile_table(void **state)
 {
     (void)state;
@@ -720,6 +746,7 @@ int main(void)
         T(delivery),
         T(drop_community),
         T(rebuild_levels),
+        T(kind_usage),
         cmocka_unit_test(percentile_table),
         cmocka_unit_test(percentile_random),
     };

@@ -2,7 +2,7 @@
  * test_store.c - the LMDB store and community storage: opening (nested folders, schema
  * version, failures that name the path), meta values, community create/get/update/delete/
  * list/count, the private key kept apart, durability across reopen, abort, snapshots, and two
- * opens of one folder in one process. Every case works in its own folder under /tmp. */
+ * opens of one folder in one process, and the bytes of a database (a measurement helper). Every case works in its own folder under /tmp. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -548,6 +548,24 @@ static void second_open_keeps_live_snapshot_regression(void **state)
                  e);
 }
 
+/* gm_store_db_bytes: whole pages and entries of one named database. */
+static void db_bytes(void **state)
+{
+    struct fx *fx = *state;
+    uint64_t bytes = 1, entries = 1;
+    assert_int_equal(gm_store_db_bytes(fx->st, "no such db", &bytes, &entries), GM_ENOTFOUND);
+    assert_true(bytes == 1 && entries == 1); /* untouched on failure */
+    assert_int_equal(gm_store_db_bytes(fx->st, "members", &bytes, &entries), GM_OK);
+    assert_true(bytes == 0 && entries == 0); /* an empty database has no pages */
+    struct gm_community *c = sample("a", "A");
+    assert_int_equal(create_committed(fx->st, c, "PRIV"), GM_OK);
+    gm_community_free(c);
+    assert_int_equal(gm_store_db_bytes(fx->st, "communities", &bytes, &entries), GM_OK);
+    assert_true(bytes >= 512 && entries == 1); /* one leaf page */
+    assert_int_equal(gm_store_db_bytes(fx->st, "community_keys", &bytes, &entries), GM_OK);
+    assert_true(bytes >= 512 && entries == 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -569,6 +587,7 @@ int main(void)
         T(read_txn_sees_snapshot),
         T(second_open_same_folder_reads),
         T(second_open_keeps_live_snapshot_regression),
+        T(db_bytes),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
