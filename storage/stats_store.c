@@ -2,7 +2,8 @@
  * stats_store.c - the figures of stats_store.h in the "stats" database. Key kinds:
  *   'd' community NUL day(4)              -> u64[GM_STAT_COUNT] of that day
  *   'l' community NUL                     -> u64[GM_STAT_COUNT]: current gauge levels
- *   's' community NUL day(4) kind actor   -> "" (distinct posters/repliers of a day)
+ *   's' community NUL kind actor          -> day(4) the person was last counted (distinct
+ *                                            posters/repliers of a day)
  *   'r' / 'q' community NUL day(4)        -> sorted u32 samples (seconds)
  *   'o' community NUL object id           -> at(8) flags(1) author_len(2) author root
  *   'u' community NUL at(8) object id     -> JSON entry (unanswered posts)
@@ -224,15 +225,25 @@ gm_err gm_stats_range(struct gm_txn *txn, const char *community, uint32_t from, 
 gm_err gm_stats_mark(struct gm_txn *txn, const char *community, uint32_t day, char kind,
                      const char *actor)
 {
-    unsigned char k[KEY_MAX + 1];
-    size_t klen = day_key('s', community, day, k), n = actor ? strlen(actor) : 0;
-    if (!klen || !n || klen + 1 + n > KEY_MAX)
+    unsigned char k[KEY_MAX + 1], val[4];
+    size_t p = prefix('s', community, k), n = actor ? strlen(actor) : 0;
+    MDB_val v;
+    if (!p || !n || p + 1 + n > KEY_MAX)
         return GM_EINVAL;
-    k[klen] = (unsigned char)kind;
-    memcpy(k + klen + 1, actor, n);
-    MDB_val key = {klen + 1 + n, k}, v = {0, ""};
-    int rc = mdb_put(txn->txn, dbi(txn), &key, &v, MDB_NOOVERWRITE);
-    return rc == MDB_KEYEXIST ? GM_EEXISTS : gm_store_map_err(rc, "stats mark");
+    k[p] = (unsigned char)kind;
+    memcpy(k + p + 1, actor, n);
+    gm_err e = get(txn, k, p + 1 + n, &v);
+    if (e == GM_OK && v.mv_size == 4) {
+        uint32_t last = get_u32(v.mv_data);
+        if (last == day)
+            return GM_EEXISTS;
+        if (last > day) /* an earlier day, out of order: counted, the last day stays */
+            return GM_OK;
+    } else if (e != GM_OK && e != GM_ENOTFOUND) {
+        return e;
+    }
+    put_u32(val, day);
+    return put(txn, k, p + 1 + n, val, sizeof val);
 }
 
 gm_err gm_stats_sample_add(struct gm_txn *txn, const char *community, char kind, uint32_t day,

@@ -63,8 +63,10 @@ gm_err gm_stats_range(struct gm_txn *txn, const char *community, uint32_t from, 
  * since the figures began (what /metrics publishes as counters), into out[GM_STAT_COUNT]. */
 gm_err gm_stats_levels(struct gm_txn *txn, const char *community, uint64_t out[GM_STAT_COUNT]);
 
-/* Distinct sets of a day: GM_OK the first time (community, day, kind, actor) is marked,
- * GM_EEXISTS after. kind: 'p' posters, 'r' repliers. */
+/* Distinct people of a day: GM_OK the first time (community, day, kind, actor) is marked,
+ * GM_EEXISTS after. kind: 'p' posters, 'r' repliers. One record per person and kind (the last
+ * day counted), so the cost does not grow with the days; exact when events come in time order
+ * (an earlier day marked after a later one is counted, and may be again). */
 gm_err gm_stats_mark(struct gm_txn *txn, const char *community, uint32_t day, char kind,
                      const char *actor);
 
