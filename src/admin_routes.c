@@ -56,10 +56,14 @@ static const char *safe_next(const char *next)
 {
     if (!next || strncmp(next, "/admin", 6) != 0 || strlen(next) > NEXT_MAX)
         return "/admin";
-    for (const char *p = next; *p; p++)
+    int query = 0; /* "?days=N" may follow the path */
+    for (const char *p = next; *p; p++) {
+        query |= *p == '?';
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '/' || *p == '_' || *p == '-'))
+              (!query && (*p == '/' || *p == '_' || *p == '-')) || (query && *p == '=') ||
+              (*p == '?' && p > next)))
             return "/admin";
+    }
     return strstr(next, "//") ? "/admin" : next;
 }
 
@@ -72,8 +76,12 @@ static gm_err redirect(struct gm_http_resp *resp, const char *to)
 
 static gm_err to_login(const struct gm_http_req *req, struct gm_http_resp *resp)
 {
-    char to[NEXT_MAX + 32];
-    snprintf(to, sizeof to, "/admin/login?next=%s", safe_next(req->path));
+    char to[NEXT_MAX + 64];
+    const char *days = gm_http_req_query(req, "days");
+    unsigned d = days ? (unsigned)strtoul(days, NULL, 10) : 0;
+    int n = snprintf(to, sizeof to, "/admin/login?next=%s", safe_next(req->path));
+    if (d >= 1 && d <= 365 && n > 0 && (size_t)n < sizeof to) /* the period comes back too */
+        snprintf(to + n, sizeof to - (size_t)n, "%%3Fdays%%3D%u", d);
     return redirect(resp, to);
 }
 

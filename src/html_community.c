@@ -116,7 +116,8 @@ static void put_posts(struct gm_buf *b, json_t *posts)
         gm_buf_puts(b, "<p class=\"meta\"><a rel=\"nofollow noopener noreferrer ugc\" href=\"");
         gm_buf_put_html(b, json_string_value(json_object_get(p, "url")));
         gm_buf_puts(b, "\">");
-        gm_buf_put_html(b, json_string_value(json_object_get(p, "published")));
+        const char *when = json_string_value(json_object_get(p, "published"));
+        gm_buf_put_html(b, when && *when ? when : "original post");
         gm_buf_puts(b, "</a> by ");
         gm_buf_put_html(b, json_string_value(json_object_get(p, "author")));
         gm_buf_puts(b, "</p></article>");

@@ -122,13 +122,25 @@ static void login_flow(void **state)
     gm_http_resp_clear(&resp);
     /* never away from the dashboard */
     static const char *const nexts[] = {"https://evil.example/", "//evil.example/admin",
-                                        "/admin//evil.example", "/admin/x?y=1", "/other"};
+                                        "/admin//evil.example", "/admin/x?y=a/b", "/other",
+                                        "/admin/x?days=/evil", "?/admin"};
     for (size_t i = 0; i < TU_ARRAY_LEN(nexts); i++) {
         snprintf(body, sizeof body, "token=%s&next=%s", TOKEN, nexts[i]);
         assert_int_equal(login(fx, body, &resp), GM_OK);
         assert_string_equal(tu_resp_header(&resp, "Location"), "/admin");
         gm_http_resp_clear(&resp);
     }
+    /* the period survives the login */
+    snprintf(body, sizeof body, "token=%s&next=%%2Fadmin%%2Fdemo%%3Fdays%%3D7", TOKEN);
+    assert_int_equal(login(fx, body, &resp), GM_OK);
+    assert_string_equal(tu_resp_header(&resp, "Location"), "/admin/demo?days=7");
+    gm_http_resp_clear(&resp);
+    tu_req_init(&r, "GET", "/admin/demo", "demo");
+    tu_req_add_query(&r, "days", "7");
+    memset(&resp, 0, sizeof resp);
+    assert_int_equal(gm_admin_dashboard(&fx->app, &r.req, &resp), GM_OK);
+    assert_string_equal(tu_resp_header(&resp, "Location"), "/admin/login?next=/admin/demo%3Fdays%3D7");
+    gm_http_resp_clear(&resp);
     /* with the session: the page, with a policy that allows no script */
     tu_req_init(&r, "GET", "/admin/demo", "demo");
     tu_req_add_header(&r, "Cookie", cookie);
