@@ -16,6 +16,7 @@
 #include "gemeinde/community.h"
 #include "gemeinde/html_dashboard.h"
 #include "gemeinde/log.h"
+#include "gemeinde/reports.h"
 #include "gemeinde/stats_report.h"
 
 #define NEXT_MAX 200
@@ -196,22 +197,6 @@ gm_err gm_admin_index(struct gm_app *app, const struct gm_http_req *req,
     return page(resp, e, html, len);
 }
 
-/* Open reports only, newest first. */
-static json_t *open_reports(struct gm_txn *txn, const char *name)
-{
-    json_t *page = NULL, *out = json_array(), *it;
-    size_t i;
-    if (!out || gm_clog_page(txn, GM_CLOG_REPORTS, name, 0, 500, &page) != GM_OK)
-        return out;
-    json_array_foreach(page, i, it) {
-        const char *st = json_string_value(json_object_get(json_object_get(it, "value"), "status"));
-        if (st && !strcmp(st, "open") && json_array_size(out) < QUEUE_MAX)
-            json_array_append(out, it);
-    }
-    json_decref(page);
-    return out;
-}
-
 static unsigned period_days(const struct gm_http_req *req)
 {
     const char *d = gm_http_req_query(req, "days");
@@ -245,8 +230,8 @@ gm_err gm_admin_dashboard(struct gm_app *app, const struct gm_http_req *req,
         e = gm_ckv_page(txn, GM_CKV_PENDING, req->param, NULL, QUEUE_MAX, &d.pending);
     if (e == GM_OK)
         e = gm_ckv_page(txn, GM_CKV_HELD, req->param, NULL, QUEUE_MAX, &d.held);
-    if (e == GM_OK && !(d.reports = open_reports(txn, req->param)))
-        e = GM_ENOMEM;
+    if (e == GM_OK)
+        e = gm_report_list(txn, req->param, false, 0, QUEUE_MAX, &d.reports);
     if (e == GM_OK)
         e = gm_modlog_page(txn, req->param, 0, 20, &d.log, &d.n_log);
     gm_txn_abort(txn);

@@ -268,9 +268,9 @@ static void queues(struct gm_buf *b, const struct gm_dashboard *d)
     gm_buf_printf(b, "</ul></section><section id=\"reports\"><h2>Open reports (%zu)</h2>"
                      "<ul class=\"list\">", json_array_size(d->reports));
     json_array_foreach(d->reports, i, it) {
-        json_t *v = json_object_get(it, "value"), *obj;
+        json_t *v = it, *obj;
         size_t j;
-        gm_buf_printf(b, "<li>#%lld by ", num(it, "seq"));
+        gm_buf_printf(b, "<li>#%lld by ", num(it, "id"));
         put_link(b, str(v, "reporter"), str(v, "reporter"));
         gm_buf_puts(b, ": ");
         gm_buf_put_html(b, str(v, "comment"));

@@ -7,9 +7,12 @@
 
 #include "gemeinde/ckv.h"
 #include "gemeinde/community.h"
+#include "gemeinde/reports.h"
 #include "gemeinde/stats_report.h"
 #include "gemeinde/stats_store.h"
 #include "gemeinde/timefmt.h"
+
+#define OPEN_REPORTS_MAX 100000 /* counted; more are shown as this many */
 
 /* Move the k-th smallest value to vals[k], smaller ones before it, larger after. */
 static void select_kth(uint32_t *a, size_t n, size_t k)
@@ -135,28 +138,6 @@ static void top_one(const char *actor, size_t len, const struct gm_stats_who *w,
     if (item && json_array_insert_new(t->list, at, item) == 0 &&
         json_array_size(t->list) > t->q->top_max)
         json_array_remove(t->list, t->q->top_max);
-}
-
-static size_t open_reports(struct gm_txn *txn, const char *community)
-{
-    size_t open = 0;
-    uint64_t before = 0;
-    for (;;) {
-        json_t *page = NULL;
-        if (gm_clog_page(txn, GM_CLOG_REPORTS, community, before, 500, &page) != GM_OK)
-            break;
-        size_t n = json_array_size(page);
-        for (size_t i = 0; i < n; i++) {
-            json_t *it = json_array_get(page, i);
-            const char *st = json_string_value(json_object_get(json_object_get(it, "value"), "status"));
-            open += st && !strcmp(st, "open");
-            before = (uint64_t)json_integer_value(json_object_get(it, "seq"));
-        }
-        json_decref(page);
-        if (n < 500)
-            break;
-    }
-    return open;
 }
 
 /* Sums over the days and one entry per day. */
@@ -308,9 +289,13 @@ gm_err gm_stats_report(struct gm_txn *txn, const struct gm_stats_query *q, json_
         qq.unanswered_age = (int64_t)c->unanswered_minutes * 60;
     q = &qq;
     gm_community_free(c);
+    json_t *open = NULL;
     if ((e = gm_stats_levels(txn, q->community, level)) != GM_OK ||
-        (e = gm_ckv_count(txn, GM_CKV_HELD, q->community, &held)) != GM_OK)
+        (e = gm_ckv_count(txn, GM_CKV_HELD, q->community, &held)) != GM_OK ||
+        (e = gm_report_list(txn, q->community, false, 0, OPEN_REPORTS_MAX, &open)) != GM_OK)
         return e;
+    size_t n_open = json_array_size(open);
+    json_decref(open);
     date_of(gm_stats_day(q->now) - (q->days - 1), from, sizeof from);
     date_of(gm_stats_day(q->now), to, sizeof to);
     gm_time_format(q->now, now, sizeof now);
@@ -318,7 +303,7 @@ gm_err gm_stats_report(struct gm_txn *txn, const struct gm_stats_query *q, json_
                           q->community, "generated_at", now, "days", (json_int_t)q->days, "from",
                           from, "to", to, "now", "members", (json_int_t)level[GM_STAT_MEMBERS],
                           "pending", (json_int_t)level[GM_STAT_PENDING], "held", (json_int_t)held,
-                          "open_reports", (json_int_t)open_reports(txn, q->community));
+                          "open_reports", (json_int_t)n_open);
     if (!r)
         return GM_ENOMEM;
     if ((e = figures(txn, q, r)) == GM_OK && (e = people(txn, q, r)) == GM_OK)

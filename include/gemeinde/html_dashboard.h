@@ -20,7 +20,7 @@ struct gm_dashboard {
     const char *host;      /* the node's host, for the handle */
     json_t *report;        /* gm_stats_report with daily entries */
     json_t *pending;       /* gm_ckv_page of GM_CKV_PENDING */
-    json_t *reports;       /* open reports: gm_clog_page entries */
+    json_t *reports;       /* open reports: gm_report_list (reports.h) */
     json_t *held;          /* gm_ckv_page of GM_CKV_HELD */
     struct gm_modlog_entry **log; /* newest first */
     size_t n_log;

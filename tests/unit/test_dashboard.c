@@ -216,8 +216,8 @@ static void dashboard_escapes_remote_data(void **state)
         fail_msg("fixture: %s", jerr.text);
     json_t *pending = json_loads("[{\"key\":\"javascript:alert(4)\",\"value\":{\"at\":1}}]", 0, NULL);
     json_t *reports = json_loads(
-        "[{\"seq\":1,\"value\":{\"reporter\":\"https://r.example/u/x\",\"comment\":"
-        "\"<script>alert(5)</script>\",\"objects\":[\"javascript:alert(6)\"]}}]", 0, NULL);
+        "[{\"id\":1,\"reporter\":\"https://r.example/u/x\",\"comment\":"
+        "\"<script>alert(5)</script>\",\"objects\":[\"javascript:alert(6)\"]}]", 0, NULL);
     json_t *held = json_loads(
         "[{\"key\":\"https://h.example/1\",\"value\":{\"actor\":\"https://h.example/u\",\"rule\":"
         "\"<svg onload=alert(7)>\",\"activity\":{\"object\":{\"content\":"
