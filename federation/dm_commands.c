@@ -3,6 +3,7 @@
  * message's plain text after its leading mentions. Each command calls the shared operation
  * (membership.h, post_policy.h, community_blocks.h ...) inside the activity's transaction and
  * builds a plain-text answer; notify.c escapes it into the reply. */
+#include "gemeinde/as_ref.h"
 #include "gemeinde/dm_commands.h"
 #include "gemeinde/stats_report.h"
 
@@ -102,7 +103,6 @@ static const char *rest(const char *p)
     return p;
 }
 
-static int is_url(const char *s) { return !strncmp(s, "https://", 8) || !strncmp(s, "http://", 7); }
 
 static gm_err cmd_pending(struct gm_txn *txn, const char *community, struct reply *r)
 {
@@ -157,7 +157,7 @@ static gm_err cmd_answer(struct gm_txn *txn, struct gm_rules_ctx *ctx, const cha
     const char *reason = rest(p);
     json_t *held = NULL;
     gm_err e = GM_ENOTFOUND;
-    if (is_url(target) && gm_ckv_get(txn, GM_CKV_HELD, community, target, &held) == GM_OK) {
+    if (gm_as_is_web_url(target) && gm_ckv_get(txn, GM_CKV_HELD, community, target, &held) == GM_OK) {
         json_decref(held);
         e = approve ? gm_held_approve(txn, ctx, community, target, ctx->actor)
                     : gm_held_reject(txn, ctx, community, target, ctx->actor, reason);
@@ -246,7 +246,7 @@ static gm_err cmd_post(struct gm_txn *txn, struct gm_rules_ctx *ctx, const char 
     char url[600];
     const char *p = args;
     int remove = !strcmp(word, "remove");
-    if (!next_word(&p, url, sizeof url) || !is_url(url) || (remove && !*rest(p))) {
+    if (!next_word(&p, url, sizeof url) || !gm_as_is_web_url(url) || (remove && !*rest(p))) {
         say(r, remove ? "Usage: remove POST-URL reason" : "Usage: %s POST-URL", word);
         return GM_OK;
     }
@@ -279,13 +279,13 @@ static void week_line(struct gm_txn *txn, const char *community, int64_t now, st
     if (gm_stats_report(txn, &q, &rep) != GM_OK)
         return;
     json_t *p = json_object_get(rep, "period");
-    json_t *m = json_object_get(json_object_get(json_object_get(rep, "response_time"), "period"), "median");
+    json_t *rt = json_object_get(json_object_get(rep, "response_time"), "period");
     say(r, "\nLast 7 days: %lld posts, %lld replies, %lld answered; first answer median %s; "
            "%lld waiting for an answer",
         (long long)json_integer_value(json_object_get(p, "posts")),
         (long long)json_integer_value(json_object_get(p, "replies")),
         (long long)json_integer_value(json_object_get(p, "answered")),
-        gm_stats_duration(json_is_integer(m) ? json_integer_value(m) : -1, med, sizeof med),
+        gm_stats_spread_duration(rt, "median", med, sizeof med),
         (long long)json_integer_value(json_object_get(json_object_get(rep, "unanswered"), "total")));
     json_decref(rep);
 }

@@ -2,6 +2,7 @@
  * membership.c - join policy, requests, bans and moderators. A pending request keeps the whole
  * Follow, so the Accept or Reject sent later embeds it as peers expect. A ban is a record with
  * an end time; it is checked wherever the account could get back in (Follow, post, Move). */
+#include "gemeinde/as_ref.h"
 #include "gemeinde/membership.h"
 
 #include <stdio.h>
@@ -30,7 +31,7 @@ gm_err gm_membership_resolve(struct gm_txn *txn, const char *who, char **id)
 {
     if (!who || !*who)
         return GM_EINVAL;
-    if (!strncmp(who, "https://", 8) || !strncmp(who, "http://", 7)) {
+    if (gm_as_is_web_url(who)) {
         *id = strdup(who);
         return *id ? GM_OK : GM_ENOMEM;
     }

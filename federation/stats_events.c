@@ -88,7 +88,7 @@ static json_t *list_entry(json_t *obj, const char *id, const char *author, int q
     char *cut = name ? gm_html_to_text(name, strlen(name), TITLE_MAX) : NULL; /* plain text */
     const char *title = cut ? cut : text ? text : "";
     /* only http(s) links are shown as links */
-    if (!url || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)))
+    if (!gm_as_is_web_url(url))
         url = id;
     json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", id, "url", url, "author", author,
                           "title", title, "question", question);

@@ -26,12 +26,6 @@ static json_int_t num(json_t *o, const char *k)
     return json_integer_value(json_object_get(o, k));
 }
 
-static const char *dur(json_t *spread, const char *k, char *buf, size_t size)
-{
-    json_t *v = json_object_get(spread, k);
-    return gm_stats_duration(json_is_integer(v) ? json_integer_value(v) : -1, buf, size);
-}
-
 static void digest(struct gm_buf *b, json_t *r)
 {
     json_t *now = json_object_get(r, "now"), *p = json_object_get(r, "period");
@@ -48,7 +42,8 @@ static void digest(struct gm_buf *b, json_t *r)
     gm_buf_printf(b, "Activity: %lld posts, %lld replies, %lld likes, %lld active members\n", posts,
                   num(p, "replies"), num(p, "likes"), num(p, "active_members"));
     gm_buf_printf(b, "Answers: %lld of %lld posts answered; first answer median %s, 90%% within %s\n",
-                  num(p, "answered"), posts, dur(rt, "median", m, sizeof m), dur(rt, "p90", q, sizeof q));
+                  num(p, "answered"), posts, gm_stats_spread_duration(rt, "median", m, sizeof m),
+                  gm_stats_spread_duration(rt, "p90", q, sizeof q));
     gm_buf_printf(b, "Moderation: %lld reports opened, %lld resolved, %lld open; %lld posts held\n",
                   num(p, "reports_opened"), num(p, "reports_resolved"), num(now, "open_reports"),
                   num(now, "held"));

@@ -54,7 +54,7 @@ static json_t *post_of(struct gm_txn *txn, const char *community, const char *en
     if (gm_html_sanitize(content ? content : "", content ? strlen(content) : 0, &clean, NULL) != GM_OK)
         goto out;
     const char *url = gm_as_ref_id(json_object_get(obj, "url"));
-    if (!url || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)))
+    if (!gm_as_is_web_url(url))
         url = id;
     const char *author = gm_as_ref_id(json_object_get(create, "actor"));
     const char *name = json_string_value(json_object_get(obj, "name"));

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemeinde/as_ref.h"
 #include "gemeinde/buf.h"
 #include "gemeinde/community.h"
 #include "gemeinde/html_dashboard.h"
@@ -69,7 +70,7 @@ static const char *str(json_t *o, const char *k)
 /* A link if `url` is http(s), else the text alone. */
 static void put_link(struct gm_buf *b, const char *url, const char *text)
 {
-    int web = url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7));
+    int web = gm_as_is_web_url(url);
     if (web) {
         gm_buf_puts(b, "<a rel=\"nofollow noopener noreferrer\" href=\"");
         gm_buf_put_html(b, url);
@@ -109,12 +110,9 @@ static void tiles(struct gm_buf *b, json_t *r)
     snprintf(v, sizeof v, json_is_number(rate) ? "%.0f%%" : "-", json_number_value(rate) * 100);
     tile(b, v, "posts answered", "t-rate");
     json_t *p7 = json_object_get(rt, "7d"), *pp = json_object_get(rt, "period");
-    tile(b, gm_stats_duration(json_is_integer(json_object_get(pp, "median")) ? num(pp, "median") : -1, d1, sizeof d1),
-         "median first answer", "t-median");
-    tile(b, gm_stats_duration(json_is_integer(json_object_get(pp, "p90")) ? num(pp, "p90") : -1, d2, sizeof d2),
-         "90% answered within", "t-p90");
-    snprintf(v, sizeof v, "%s", gm_stats_duration(json_is_integer(json_object_get(p7, "median")) ? num(p7, "median") : -1, d1, sizeof d1));
-    tile(b, v, "median, last 7 days", "t-median7");
+    tile(b, gm_stats_spread_duration(pp, "median", d1, sizeof d1), "median first answer", "t-median");
+    tile(b, gm_stats_spread_duration(pp, "p90", d2, sizeof d2), "90% answered within", "t-p90");
+    tile(b, gm_stats_spread_duration(p7, "median", d1, sizeof d1), "median, last 7 days", "t-median7");
     snprintf(v, sizeof v, "%lld", num(json_object_get(r, "unanswered"), "total"));
     tile(b, v, "waiting for an answer", "t-unanswered");
     snprintf(v, sizeof v, "%lld", num(now, "open_reports"));

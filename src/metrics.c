@@ -82,47 +82,52 @@ static void per_community(struct gm_buf *b, char **names, const uint64_t *levels
 }
 
 /* Response-time quantiles and unanswered posts of one community. */
-static void answers(struct gm_buf *b, struct gm_txn *txn, const char *name, int64_t now,
-                    int quantiles)
+/* The response-time summary of one window: the samples of its days (reordered). */
+static void summary(struct gm_buf *b, const char *name, unsigned window, uint32_t *vals, size_t n)
 {
-    uint32_t to = gm_stats_day(now);
-    static const unsigned windows[] = {7, 30};
-    for (int w = 0; quantiles && w < 2; w++) {
-        uint32_t *vals = NULL;
-        size_t n = 0;
-        if (gm_stats_samples(txn, name, 'r', to - (windows[w] - 1), to, &vals, &n, NULL) != GM_OK)
-            continue;
-        int64_t q50 = gm_stats_percentile(vals, n, 0.5), q90 = gm_stats_percentile(vals, n, 0.9);
-        if (n)
-            gm_buf_printf(b,
-                          "gemeinde_response_time_seconds{community=\"%s\",window=\"%ud\",quantile=\"0.5\"} %lld\n"
-                          "gemeinde_response_time_seconds{community=\"%s\",window=\"%ud\",quantile=\"0.9\"} %lld\n",
-                          name, windows[w], (long long)q50, name, windows[w], (long long)q90);
-        unsigned long long sum = 0;
-        for (size_t i = 0; i < n; i++)
-            sum += vals[i];
+    unsigned long long sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += vals[i];
+    if (n) {
+        long long q50 = (long long)gm_stats_percentile(vals, n, 0.5);
+        long long q90 = (long long)gm_stats_percentile(vals, n, 0.9);
         gm_buf_printf(b,
-                      "gemeinde_response_time_seconds_sum{community=\"%s\",window=\"%ud\"} %llu\n"
-                      "gemeinde_response_time_seconds_count{community=\"%s\",window=\"%ud\"} %zu\n",
-                      name, windows[w], sum, name, windows[w], n);
-        free(vals);
+                      "gemeinde_response_time_seconds{community=\"%s\",window=\"%ud\",quantile=\"0.5\"} %lld\n"
+                      "gemeinde_response_time_seconds{community=\"%s\",window=\"%ud\",quantile=\"0.9\"} %lld\n",
+                      name, window, q50, name, window, q90);
     }
-    if (!quantiles) {
-        struct gm_community *c = NULL;
-        json_t *page = NULL;
-        size_t total = 0;
-        int64_t age = gm_community_get(txn, name, &c) == GM_OK ? (int64_t)c->unanswered_minutes * 60 : 3600;
-        gm_community_free(c);
-        if (gm_stats_unanswered_page(txn, name, (int64_t)(to - 29) * 86400, now - age + 1, 0,
-                                     &page, &total) == GM_OK)
-            gm_buf_printf(b, "gemeinde_unanswered_posts{community=\"%s\"} %zu\n", name, total);
-        json_decref(page);
-    }
+    gm_buf_printf(b,
+                  "gemeinde_response_time_seconds_sum{community=\"%s\",window=\"%ud\"} %llu\n"
+                  "gemeinde_response_time_seconds_count{community=\"%s\",window=\"%ud\"} %zu\n",
+                  name, window, sum, name, window, n);
 }
 
-struct host_out {
-    struct gm_buf *b;
-};
+/* 7 and 30 days from one read of the 30 days' samples: the last 7 days are its tail. */
+static void response_times(struct gm_buf *b, struct gm_txn *txn, const char *name, int64_t now)
+{
+    uint32_t to = gm_stats_day(now), *vals = NULL;
+    size_t n = 0, per_day[30], tail = 0;
+    if (gm_stats_samples(txn, name, 'r', to - 29, to, &vals, &n, per_day) != GM_OK)
+        return;
+    for (size_t d = 23; d < 30; d++)
+        tail += per_day[d];
+    summary(b, name, 7, vals + (n - tail), tail); /* reorders only the tail */
+    summary(b, name, 30, vals, n);
+    free(vals);
+}
+
+static void unanswered(struct gm_buf *b, struct gm_txn *txn, const char *name, int64_t now)
+{
+    struct gm_community *c = NULL;
+    json_t *page = NULL;
+    size_t total = 0;
+    int64_t age = gm_community_get(txn, name, &c) == GM_OK ? (int64_t)c->unanswered_minutes * 60 : 3600;
+    gm_community_free(c);
+    if (gm_stats_unanswered_page(txn, name, (int64_t)(gm_stats_day(now) - 29) * 86400,
+                                 now - age + 1, 0, &page, &total) == GM_OK)
+        gm_buf_printf(b, "gemeinde_unanswered_posts{community=\"%s\"} %zu\n", name, total);
+    json_decref(page);
+}
 
 static void delivery_line(const char *host, size_t len, const uint64_t c[GM_DELIVERY_KINDS],
                           void *arg)
@@ -180,11 +185,11 @@ static gm_err render(struct gm_app *app, struct gm_buf *b)
     help(b, "response_time_seconds", "summary",
          "Time to the first answer of top-level posts relayed in the window (quantiles).");
     for (size_t i = 0; i < n; i++)
-        answers(b, txn, names[i], now, 1);
+        response_times(b, txn, names[i], now);
     help(b, "unanswered_posts", "gauge",
          "Top-level posts of the last 30 days waiting longer than the community's threshold.");
     for (size_t i = 0; i < n; i++)
-        answers(b, txn, names[i], now, 0);
+        unanswered(b, txn, names[i], now);
     node(b, txn, n);
 out:
     free(levels);

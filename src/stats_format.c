@@ -27,11 +27,13 @@ static json_int_t num(json_t *obj, const char *key)
     return json_integer_value(json_object_get(obj, key));
 }
 
-static const char *dur(json_t *spread, const char *key, char *buf, size_t size)
+const char *gm_stats_spread_duration(json_t *spread, const char *key, char *buf, size_t size)
 {
     json_t *v = json_object_get(spread, key);
     return gm_stats_duration(json_is_integer(v) ? json_integer_value(v) : -1, buf, size);
 }
+
+
 
 /* Text from remote content on one terminal line: control characters become spaces. */
 static void put_clean(struct gm_buf *b, const char *s)
@@ -48,10 +50,10 @@ static void text_response(json_t *r, struct gm_buf *b)
     json_t *w7 = json_object_get(rt, "7d"), *w30 = json_object_get(rt, "30d");
     char a[32], c[32], d[32], e[32], f[32], g[32];
     gm_buf_printf(b, "Response     first answer: median %s, 90%% within %s (%lld posts)\n",
-                  dur(p, "median", a, sizeof a), dur(p, "p90", c, sizeof c), num(p, "count"));
+                  gm_stats_spread_duration(p, "median", a, sizeof a), gm_stats_spread_duration(p, "p90", c, sizeof c), num(p, "count"));
     gm_buf_printf(b, "             last 7 days %s / %s, last 30 days %s / %s\n",
-                  dur(w7, "median", d, sizeof d), dur(w7, "p90", e, sizeof e),
-                  dur(w30, "median", f, sizeof f), dur(w30, "p90", g, sizeof g));
+                  gm_stats_spread_duration(w7, "median", d, sizeof d), gm_stats_spread_duration(w7, "p90", e, sizeof e),
+                  gm_stats_spread_duration(w30, "median", f, sizeof f), gm_stats_spread_duration(w30, "p90", g, sizeof g));
 }
 
 static void text_lists(json_t *r, struct gm_buf *b)
@@ -110,7 +112,7 @@ void gm_stats_format_text(json_t *r, struct gm_buf *b)
                   num(p, "questions"), num(p, "unanswered"));
     text_response(r, b);
     gm_buf_printf(b, "Reports      %lld opened, %lld resolved (median %s); %lld open now\n",
-                  num(p, "reports_opened"), num(p, "reports_resolved"), dur(res, "median", a, sizeof a),
+                  num(p, "reports_opened"), num(p, "reports_resolved"), gm_stats_spread_duration(res, "median", a, sizeof a),
                   num(now, "open_reports"));
     gm_buf_printf(b, "Moderation   %lld actions; %lld posts held for review\n", num(p, "mod_actions"),
                   num(now, "held"));

@@ -209,38 +209,17 @@ gm_err gm_ckv_count(struct gm_txn *txn, enum gm_ckv_table t, const char *communi
     return e;
 }
 
-static gm_err drop_range(struct gm_txn *txn, MDB_dbi dbi, const unsigned char *prefix,
-                         size_t plen)
-{
-    MDB_cursor *cur;
-    MDB_val k = {plen, (void *)prefix}, v;
-    int rc = mdb_cursor_open(txn->txn, dbi, &cur);
-    if (rc)
-        return gm_store_map_err(rc, "cursor");
-    for (;;) {
-        k = (MDB_val){plen, (void *)prefix};
-        if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
-            break;
-        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
-            break;
-        if ((rc = mdb_cursor_del(cur, 0)) != 0)
-            break;
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? GM_OK : gm_store_map_err(rc, "ckv drop");
-}
-
 gm_err gm_ckv_drop_community(struct gm_txn *txn, const char *community)
 {
     unsigned char prefix[PREFIX_MAX];
     gm_err e = GM_OK;
     for (unsigned t = 0; e == GM_OK && t < GM_CKV_TABLES; t++) {
         size_t plen = make_prefix(t, community, prefix);
-        e = plen ? drop_range(txn, txn->st->dbi[DBI_CKV], prefix, plen) : GM_EINVAL;
+        e = plen ? gm_store_drop_prefix(txn, txn->st->dbi[DBI_CKV], prefix, plen) : GM_EINVAL;
     }
     for (unsigned t = 0; e == GM_OK && t < GM_CLOG_TABLES; t++) {
         size_t plen = make_prefix(t, community, prefix);
-        e = plen ? drop_range(txn, txn->st->dbi[DBI_CLOG], prefix, plen) : GM_EINVAL;
+        e = plen ? gm_store_drop_prefix(txn, txn->st->dbi[DBI_CLOG], prefix, plen) : GM_EINVAL;
     }
     return e;
 }

@@ -137,25 +137,6 @@ gm_err gm_community_update(struct gm_txn *txn, const struct gm_community *c)
     return put_record(txn, c, 0);
 }
 
-static gm_err drop_members(struct gm_txn *txn, const char *name)
-{
-    MDB_cursor *cur;
-    size_t plen = strlen(name) + 1;
-    MDB_val k, v;
-    int rc = mdb_cursor_open(txn->txn, txn->st->dbi[DBI_MEMBERS], &cur);
-    if (rc)
-        return gm_store_map_err(rc, "cursor");
-    for (;;) {
-        k = (MDB_val){plen, (void *)name};
-        if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
-            break;
-        if (k.mv_size < plen || memcmp(k.mv_data, name, plen) || (rc = mdb_cursor_del(cur, 0)))
-            break;
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? GM_OK : gm_store_map_err(rc, "members drop");
-}
-
 gm_err gm_community_delete(struct gm_txn *txn, const char *name)
 {
     if (!gm_community_name_valid(name))
@@ -169,7 +150,7 @@ gm_err gm_community_delete(struct gm_txn *txn, const char *name)
         return gm_store_map_err(rc, "community key delete");
     /* members, moderators, bans, requests, held posts, figures ... must not pass to a new
      * community of the name */
-    gm_err e = drop_members(txn, name);
+    gm_err e = gm_store_drop_prefix(txn, txn->st->dbi[DBI_MEMBERS], name, strlen(name) + 1);
     if (e == GM_OK)
         e = gm_ckv_drop_community(txn, name);
     return e == GM_OK ? gm_stats_drop_community(txn, name) : e;

@@ -706,24 +706,6 @@ gm_err gm_stats_kind_usage(struct gm_txn *txn, char kind, uint64_t *entries, uin
     return GM_OK;
 }
 
-static gm_err drop_prefix(struct gm_txn *txn, const unsigned char *p, size_t plen)
-{
-    MDB_cursor *cur;
-    MDB_val k, v;
-    int rc = mdb_cursor_open(txn->txn, dbi(txn), &cur);
-    if (rc)
-        return gm_store_map_err(rc, "stats cursor");
-    for (;;) {
-        k = (MDB_val){plen, (void *)p};
-        if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
-            break;
-        if (k.mv_size < plen || memcmp(k.mv_data, p, plen) || (rc = mdb_cursor_del(cur, 0)))
-            break;
-    }
-    mdb_cursor_close(cur);
-    return rc == 0 || rc == MDB_NOTFOUND ? GM_OK : gm_store_map_err(rc, "stats drop");
-}
-
 gm_err gm_stats_drop_community(struct gm_txn *txn, const char *community)
 {
     static const char kinds[] = "dlsrqouch";
@@ -731,7 +713,7 @@ gm_err gm_stats_drop_community(struct gm_txn *txn, const char *community)
     gm_err e = GM_OK;
     for (const char *kind = kinds; *kind && e == GM_OK; kind++) {
         size_t plen = prefix(*kind, community, k);
-        e = plen ? drop_prefix(txn, k, plen) : GM_EINVAL;
+        e = plen ? gm_store_drop_prefix(txn, dbi(txn), k, plen) : GM_EINVAL;
     }
     return e;
 }
@@ -807,7 +789,7 @@ gm_err gm_stats_rebuild_levels(struct gm_txn *txn)
     unsigned char lp[1] = {'l'}, hp[1] = {'h'};
     gm_err e = zero_gauges(txn, lp);
     if (e == GM_OK)
-        e = drop_prefix(txn, hp, 1);
+        e = gm_store_drop_prefix(txn, dbi(txn), hp, 1);
     if (e != GM_OK)
         return e;
     unsigned char pending[1] = {0}; /* ckv table byte of GM_CKV_PENDING */

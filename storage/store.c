@@ -50,6 +50,24 @@ gm_err gm_store_map_err(int rc, const char *what)
     }
 }
 
+gm_err gm_store_drop_prefix(struct gm_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn->txn, dbi, &cur);
+    if (rc)
+        return gm_store_map_err(rc, "cursor");
+    for (;;) {
+        k = (MDB_val){plen, (void *)prefix};
+        if ((rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) != 0)
+            break;
+        if (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) || (rc = mdb_cursor_del(cur, 0)))
+            break;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? GM_OK : gm_store_map_err(rc, "drop range");
+}
+
 gm_err gm_store_copy_str(const MDB_val *v, char **out)
 {
     char *s = malloc(v->mv_size + 1);

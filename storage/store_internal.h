@@ -57,6 +57,9 @@ gm_err gm_store_map_err(int rc, const char *what);
 void gm_store_be64(uint64_t v, unsigned char out[8]);
 uint64_t gm_store_from_be64(const unsigned char in[8]);
 
+/* Delete every record of `dbi` whose key starts with the `plen` bytes of `prefix`. */
+gm_err gm_store_drop_prefix(struct gm_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen);
+
 /* Copy an LMDB value out as a NUL-terminated string (new, caller frees). */
 gm_err gm_store_copy_str(const MDB_val *v, char **out);
 

@@ -43,5 +43,8 @@ void gm_stats_format_text(json_t *report, struct gm_buf *b);
 void gm_stats_format_csv(json_t *report, struct gm_buf *b);
 /* "2h 05m", "3d 4h", "45s", "-" for a negative value: into buf. */
 const char *gm_stats_duration(int64_t seconds, char *buf, size_t size);
+/* The same for member `key` ("median", "p90") of a spread {count, median, p90}: "-" when it
+ * is null (no samples). */
+const char *gm_stats_spread_duration(json_t *spread, const char *key, char *buf, size_t size);
 
 #endif
